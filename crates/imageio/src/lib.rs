@@ -1,0 +1,28 @@
+//! Read and write any image, image stack, animation, video or PDF page as an
+//! n-dimensional array, whatever the format, the backend or where the bytes
+//! live. Rust's answer to Python's `imageio`.
+//!
+//! This facade re-exports the core API ([`imread`], [`imwrite`], [`imiter`],
+//! [`improps`], [`immeta`], [`imopen`], [`imencode`], [`imdecode`], [`NdImage`],
+//! ...) and links one plugin crate per enabled feature. Depend on this crate,
+//! not on `imageio-core` alone: a plugin registers only when a crate the
+//! program uses names it, and this crate names every plugin its features
+//! enable.
+//!
+//! ```
+//! use imageio::{imread, imencode, imdecode, improps, NdImage, DType};
+//! # fn main() -> Result<(), imageio::Error> {
+//! let img: NdImage = imread("imageio:testpattern")?;      // a built-in standard image
+//! assert_eq!((img.shape(), img.dtype()), (&[256, 384, 3][..], DType::U8));
+//! let png: Vec<u8> = imencode(&img, ".png")?;            // lossless, in memory
+//! assert_eq!(imdecode(&png)?, img);                       // bit for bit
+//! assert_eq!(improps(png)?.shape, vec![256, 384, 3]);     // from the header only
+//! # Ok(()) }
+//! ```
+#![deny(missing_docs)]
+
+pub use imageio_core::*;
+
+/// The general-purpose plugin on the `image` crate.
+#[cfg(feature = "pillowlike")]
+pub use imageio_pillowlike as pillowlike;
