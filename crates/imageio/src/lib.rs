@@ -26,3 +26,7 @@ pub use imageio_core::*;
 /// The general-purpose plugin on the `image` crate.
 #[cfg(feature = "pillowlike")]
 pub use imageio_pillowlike as pillowlike;
+
+/// NPY and NPZ, numpy's own formats (every dtype, any shape, lossless).
+#[cfg(feature = "npy")]
+pub use imageio_npy as npy;

@@ -1,0 +1,671 @@
+//! The conformance suite: every file of the shared corpus read through the
+//! `imageio` facade and checked against `expected.tsv` and the reference
+//! arrays in `refs/` (see the corpus's `REFS.md` and DESIGN.md "Pixel
+//! semantics").
+//!
+//! One trial per corpus file, named by its path (`png/pngsuite_basn0g01.png`),
+//! so `cargo test -p imageio-tests --test conformance -- gif/` runs a folder.
+//!
+//! * `ok` rows must decode with the expected dtype and shape, within `tol` of
+//!   the index-0 reference; multi-image files must report their `n_images`
+//!   and their last image must match the `.last` reference.
+//! * `error` rows must fail with an error.
+//! * `any` rows may decode or fail; a mismatch with a reference is advisory.
+//!
+//! A panic (even one the core catches at the plugin boundary) or a hang is a
+//! failure for every row. Files that fail for a known reason are listed in
+//! `tests/known-failures.tsv` (`path<TAB>reason`); a listed file that passes
+//! fails its trial, so the list only shrinks.
+//!
+//! The corpus is found through `IMAGEIO_CORPUS`, else `../shared/corpus` next
+//! to the workspace; without it the suite is skipped. `IMAGEIO_CONFORMANCE_TIMEOUT`
+//! sets the per-file time limit in seconds (default 120).
+
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap};
+use std::fmt::Write as _;
+use std::io::Read as _;
+use std::path::{Path, PathBuf};
+use std::sync::{mpsc, Arc, Mutex};
+use std::time::Duration;
+
+use imageio::{
+    improps_with, imread, imread_with, with_ndimage, Element, Index, NdImage, ReadOptions,
+};
+use imageio_tests::npy::parse_npy;
+use libtest_mimic::{Arguments, Failed, Trial};
+
+/// What `expected.tsv` says a read of a file must do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Expect {
+    Ok,
+    Error,
+    Any,
+}
+
+/// How far a value may be from its reference.
+#[derive(Clone, Copy, Debug)]
+enum Tol {
+    /// `|got - ref| <= t` (NaN equals NaN, infinities equal themselves).
+    Abs(f64),
+    /// `|got - ref| <= t * |ref|`.
+    Rel(f64),
+}
+
+impl std::fmt::Display for Tol {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Tol::Abs(t) => write!(f, "tol {t}"),
+            Tol::Rel(t) => write!(f, "tol rel{t:e}"),
+        }
+    }
+}
+
+/// One row of `expected.tsv`.
+#[derive(Clone, Debug)]
+struct Row {
+    path: String,
+    expect: Expect,
+    dtype: Option<String>,
+    shape: Option<Vec<usize>>,
+    n_images: Option<usize>,
+    tol: Tol,
+}
+
+impl Row {
+    fn parse(line: &str, lineno: usize) -> Result<Row, String> {
+        let f: Vec<&str> = line.split('\t').collect();
+        let col = |i: usize| f.get(i).map(|s| s.trim()).unwrap_or("");
+        let bad = |what: &str| format!("expected.tsv line {lineno}: bad {what}: {line:?}");
+        let expect = match col(1) {
+            "ok" => Expect::Ok,
+            "error" => Expect::Error,
+            "any" => Expect::Any,
+            _ => return Err(bad("expect")),
+        };
+        let shape = match col(3) {
+            "" => None,
+            "scalar" => Some(Vec::new()),
+            s => Some(
+                s.split('x')
+                    .map(|d| d.parse::<usize>())
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(|_| bad("shape"))?,
+            ),
+        };
+        let n_images = match col(4) {
+            "" => None,
+            s => Some(s.parse().map_err(|_| bad("n_images"))?),
+        };
+        let tol = match col(5) {
+            "" => Tol::Abs(0.0),
+            s => match s.strip_prefix("rel") {
+                Some(r) => Tol::Rel(r.parse().map_err(|_| bad("tol"))?),
+                None => Tol::Abs(s.parse().map_err(|_| bad("tol"))?),
+            },
+        };
+        Ok(Row {
+            path: col(0).to_owned(),
+            expect,
+            dtype: Some(col(2)).filter(|s| !s.is_empty()).map(str::to_owned),
+            shape,
+            n_images,
+            tol,
+        })
+    }
+
+    fn folder(&self) -> &str {
+        self.path.split('/').next().unwrap_or("")
+    }
+
+    /// RGBA refs of animated formats: the colour of alpha == 0 pixels is not
+    /// significant.
+    fn alpha_rule(&self) -> bool {
+        matches!(self.folder(), "gif" | "apng" | "webp")
+    }
+}
+
+/// How a trial ended, for the summary.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Tally {
+    OkMatched,
+    ErrorClean,
+    AnyDecoded,
+    AnyError,
+    Known,
+    Failed,
+}
+
+/// Counts per folder.
+#[derive(Default)]
+struct Counts(BTreeMap<String, [usize; 6]>);
+
+impl Counts {
+    fn add(&mut self, folder: &str, t: Tally) {
+        self.0.entry(folder.to_owned()).or_default()[t as usize] += 1;
+    }
+
+    fn report(&self) -> String {
+        let mut total = [0usize; 6];
+        let mut out = String::from(
+            "conformance by folder: ok-matched / known-failures / errors-clean / any-decoded / \
+             any-error / failed\n",
+        );
+        for (folder, c) in &self.0 {
+            for (t, v) in total.iter_mut().zip(c) {
+                *t += v;
+            }
+            let _ = writeln!(
+                out,
+                "  {folder:<10} {:>3} {:>3} {:>3} {:>3} {:>3} {:>3}",
+                c[0], c[4], c[1], c[2], c[3], c[5]
+            );
+        }
+        let _ = write!(
+            out,
+            "conformance summary: {} ok matched, {} known failures, {} errors clean, {} any clean \
+             ({} decoded, {} clean errors), {} failed",
+            total[Tally::OkMatched as usize],
+            total[Tally::Known as usize],
+            total[Tally::ErrorClean as usize],
+            total[Tally::AnyDecoded as usize] + total[Tally::AnyError as usize],
+            total[Tally::AnyDecoded as usize],
+            total[Tally::AnyError as usize],
+            total[Tally::Failed as usize],
+        );
+        out
+    }
+}
+
+/// What every trial shares.
+struct Ctx {
+    corpus: PathBuf,
+    known: HashMap<String, String>,
+    timeout: Duration,
+    counts: Mutex<Counts>,
+}
+
+/// The result of running a row's checks on the worker thread.
+enum Outcome {
+    /// The checks passed.
+    Pass(Tally, Option<String>),
+    /// A conformance failure (wrong values, missing error...): may be known.
+    Fail(String),
+    /// A panic or a hang: never excused.
+    Crash(String),
+}
+
+thread_local! {
+    /// Panic messages seen on this thread, recorded by the panic hook even
+    /// when something (the core's plugin guard) catches the panic.
+    static PANICS: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
+}
+
+fn install_panic_hook() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let _ = PANICS.try_with(|p| {
+            if let Ok(mut p) = p.try_borrow_mut() {
+                p.push(info.to_string().replace('\n', " "));
+            }
+        });
+        default(info);
+    }));
+}
+
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "(non-string panic payload)".into())
+}
+
+/// Runs `row`'s checks on a worker thread, catching panics and giving up
+/// after the timeout (the thread is then leaked).
+fn run_guarded(ctx: &Arc<Ctx>, row: &Row) -> Outcome {
+    let (tx, rx) = mpsc::channel();
+    let (ctx2, row2) = (Arc::clone(ctx), row.clone());
+    let spawned = std::thread::Builder::new()
+        .name(row.path.clone())
+        .stack_size(16 << 20)
+        .spawn(move || {
+            let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| check(&ctx2, &row2)));
+            let panics = PANICS.with(|p| std::mem::take(&mut *p.borrow_mut()));
+            let outcome = match r {
+                Err(payload) => Outcome::Crash(format!("panic: {}", panic_message(&*payload))),
+                Ok(_) if !panics.is_empty() => Outcome::Crash(format!(
+                    "panic (caught by the core and turned into an error): {}",
+                    panics.join(" | ")
+                )),
+                Ok(Err(e)) if e.contains(" panicked") => Outcome::Crash(format!("panic: {e}")),
+                Ok(Ok((tally, note))) => Outcome::Pass(tally, note),
+                Ok(Err(e)) => Outcome::Fail(e),
+            };
+            let _ = tx.send(outcome);
+        });
+    if let Err(e) = spawned {
+        return Outcome::Fail(format!("cannot spawn a worker thread: {e}"));
+    }
+    match rx.recv_timeout(ctx.timeout) {
+        Ok(o) => o,
+        Err(mpsc::RecvTimeoutError::Timeout) => {
+            Outcome::Crash(format!("hang: no result after {} s", ctx.timeout.as_secs()))
+        }
+        Err(mpsc::RecvTimeoutError::Disconnected) => {
+            Outcome::Crash("the worker thread died without a result".into())
+        }
+    }
+}
+
+/// One trial: the checks, then the known-failures list.
+fn trial(ctx: &Arc<Ctx>, row: &Row) -> Result<(), Failed> {
+    let known = ctx.known.get(&row.path);
+    let (tally, result) = match (run_guarded(ctx, row), known) {
+        (Outcome::Crash(msg), _) => (Tally::Failed, Err(msg)),
+        (Outcome::Pass(..), Some(_)) => (
+            Tally::Failed,
+            Err("listed in known-failures.tsv but passes now: remove it".to_owned()),
+        ),
+        (Outcome::Pass(tally, note), None) => {
+            if let Some(note) = note {
+                println!("{}: {note}", row.path);
+            }
+            (tally, Ok(()))
+        }
+        (Outcome::Fail(msg), Some(reason)) => {
+            println!("{}: known failure: {reason} [now: {msg}]", row.path);
+            (Tally::Known, Ok(()))
+        }
+        (Outcome::Fail(msg), None) => (Tally::Failed, Err(msg)),
+    };
+    ctx.counts
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .add(row.folder(), tally);
+    result.map_err(Failed::from)
+}
+
+/// The checks of one row; `Err` is a conformance failure.
+fn check(ctx: &Ctx, row: &Row) -> Result<(Tally, Option<String>), String> {
+    let path = ctx.corpus.join(&row.path);
+    match row.expect {
+        Expect::Error => match imread(&path) {
+            Ok(img) => Err(format!(
+                "expected an error, got an image: {} {}",
+                img.dtype().name(),
+                fmt_shape(img.shape())
+            )),
+            Err(_) => Ok((Tally::ErrorClean, None)),
+        },
+        Expect::Any => match imread(&path) {
+            Err(e) => Ok((
+                Tally::AnyError,
+                Some(format!("any: clean error ({:?}): {e}", e.kind())),
+            )),
+            Ok(img) => {
+                let note = match load_ref(&ctx.corpus, &row.path, "") {
+                    Ok(Some(r)) => match compare(&img, &r, row.tol, row.alpha_rule()) {
+                        Some(d) => format!(
+                            "any: decoded {} {}; advisory ref differs: {d}",
+                            img.dtype().name(),
+                            fmt_shape(img.shape())
+                        ),
+                        None => format!("any: decoded, matches the advisory ref ({})", row.tol),
+                    },
+                    Ok(None) => format!(
+                        "any: decoded {} {} (no ref)",
+                        img.dtype().name(),
+                        fmt_shape(img.shape())
+                    ),
+                    Err(e) => format!("any: decoded; {e}"),
+                };
+                Ok((Tally::AnyDecoded, Some(note)))
+            }
+        },
+        Expect::Ok => check_ok(ctx, row, &path).map(|()| (Tally::OkMatched, None)),
+    }
+}
+
+fn check_ok(ctx: &Ctx, row: &Row, path: &Path) -> Result<(), String> {
+    let img = imread(path).map_err(|e| format!("read failed ({:?}): {e}", e.kind()))?;
+    let mut problems = Vec::new();
+    let got_dtype = img.dtype().name();
+    if let Some(want) = &row.dtype {
+        if got_dtype != want {
+            problems.push(format!("dtype: got {got_dtype}, want {want}"));
+        }
+    }
+    let mut shape_ok = true;
+    if let Some(want) = &row.shape {
+        if img.shape() != want.as_slice() {
+            shape_ok = false;
+            problems.push(format!(
+                "shape: got {}, want {}",
+                fmt_shape(img.shape()),
+                fmt_shape(want)
+            ));
+        }
+    }
+    if shape_ok {
+        match load_ref(&ctx.corpus, &row.path, "") {
+            Ok(Some(r)) => {
+                if let Some(d) = compare(&img, &r, row.tol, row.alpha_rule()) {
+                    problems.push(format!("index 0: {d}"));
+                }
+            }
+            Ok(None) => {}
+            Err(e) => problems.push(e),
+        }
+    }
+    drop(img);
+    if let Some(n) = row.n_images.filter(|&n| n > 1) {
+        let all = ReadOptions::new().index(Index::All);
+        match improps_with(path, &all) {
+            Ok(p) if p.n_images == Some(n) => {}
+            Ok(p) => problems.push(format!("n_images: got {:?}, want {n}", p.n_images)),
+            Err(e) => problems.push(format!("improps(Index::All) failed ({:?}): {e}", e.kind())),
+        }
+        match load_ref(&ctx.corpus, &row.path, ".last") {
+            Ok(Some(r)) => {
+                let opts = ReadOptions::new().index(Index::At(n - 1));
+                match imread_with(path, &opts) {
+                    Ok(last) => {
+                        if let Some(d) = compare(&last, &r, row.tol, row.alpha_rule()) {
+                            problems.push(format!("index {} (last): {d}", n - 1));
+                        }
+                    }
+                    Err(e) => problems.push(format!(
+                        "reading index {} (last) failed ({:?}): {e}",
+                        n - 1,
+                        e.kind()
+                    )),
+                }
+            }
+            Ok(None) => {}
+            Err(e) => problems.push(e),
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems.join("; "))
+    }
+}
+
+/// Reads `refs/<path><suffix>.npy`, or the `arr_0` member of the `.npz`.
+fn load_ref(corpus: &Path, path: &str, suffix: &str) -> Result<Option<NdImage>, String> {
+    let base = corpus.join("refs").join(format!("{path}{suffix}"));
+    let npy = PathBuf::from(format!("{}.npy", base.display()));
+    let npz = PathBuf::from(format!("{}.npz", base.display()));
+    let bytes = if npy.is_file() {
+        std::fs::read(&npy).map_err(|e| format!("cannot read {}: {e}", npy.display()))?
+    } else if npz.is_file() {
+        let err =
+            |e: &dyn std::fmt::Display| format!("cannot read arr_0 from {}: {e}", npz.display());
+        let file = std::fs::File::open(&npz).map_err(|e| err(&e))?;
+        let mut zip = zip::ZipArchive::new(file).map_err(|e| err(&e))?;
+        let mut member = zip.by_name("arr_0.npy").map_err(|e| err(&e))?;
+        let mut bytes = Vec::new();
+        member.read_to_end(&mut bytes).map_err(|e| err(&e))?;
+        bytes
+    } else {
+        return Ok(None);
+    };
+    parse_npy(&bytes)
+        .map(Some)
+        .map_err(|e| format!("bad ref {}{suffix}: {e}", base.display()))
+}
+
+fn fmt_shape(shape: &[usize]) -> String {
+    if shape.is_empty() {
+        return "scalar".into();
+    }
+    shape
+        .iter()
+        .map(|d| d.to_string())
+        .collect::<Vec<_>>()
+        .join("x")
+}
+
+fn fmt_index(mut flat: usize, shape: &[usize]) -> String {
+    let mut idx = vec![0; shape.len()];
+    for (i, &d) in shape.iter().enumerate().rev() {
+        if d > 0 {
+            idx[i] = flat % d;
+            flat /= d;
+        }
+    }
+    format!(
+        "({})",
+        idx.iter()
+            .map(|i| i.to_string())
+            .collect::<Vec<_>>()
+            .join(",")
+    )
+}
+
+fn values(img: &NdImage) -> Vec<f64> {
+    fn go<T: Element>(a: &imageio::ndarray::ArrayD<T>) -> Vec<f64> {
+        a.iter().map(|v| v.to_f64()).collect()
+    }
+    with_ndimage!(img, a => go(a))
+}
+
+/// The distance of a value from its reference; NaN equals NaN and equal
+/// infinities are 0 apart.
+fn distance(got: f64, want: f64) -> f64 {
+    if got == want || (got.is_nan() && want.is_nan()) {
+        0.0
+    } else if got.is_nan() || want.is_nan() {
+        f64::INFINITY
+    } else {
+        (got - want).abs()
+    }
+}
+
+/// `None` when `got` matches `want` within `tol`; otherwise what differs.
+/// With `alpha_rule`, an RGBA u8 reference's colour is compared only where
+/// its alpha is > 0 (the alpha itself always is).
+fn compare(got: &NdImage, want: &NdImage, tol: Tol, alpha_rule: bool) -> Option<String> {
+    let mut head = String::new();
+    if got.shape() != want.shape() {
+        return Some(format!(
+            "shape {} but the ref is {}",
+            fmt_shape(got.shape()),
+            fmt_shape(want.shape())
+        ));
+    }
+    if got.dtype() != want.dtype() {
+        head = format!(
+            "dtype {} but the ref is {} (values compared as f64): ",
+            got.dtype(),
+            want.dtype()
+        );
+    }
+    let g = values(got);
+    let w = values(want);
+    let shape = want.shape();
+    let rgba = alpha_rule
+        && want.dtype().name() == "uint8"
+        && shape.last() == Some(&4)
+        && shape.len() >= 3;
+    let mut bad = 0usize;
+    let mut first_bad = None;
+    let mut compared = 0usize;
+    let mut max = (0.0f64, 0usize);
+    let mut sum = 0.0f64;
+    for (i, (&gv, &wv)) in g.iter().zip(&w).enumerate() {
+        if rgba && i % 4 != 3 && w[i - i % 4 + 3] == 0.0 {
+            continue;
+        }
+        compared += 1;
+        let d = distance(gv, wv);
+        let ok = match tol {
+            Tol::Abs(t) => d <= t,
+            Tol::Rel(t) => d <= t * wv.abs(),
+        };
+        if d.is_finite() {
+            sum += d;
+        }
+        if d > max.0 || (d.is_nan() && !max.0.is_nan()) {
+            max = (d, i);
+        }
+        if !ok {
+            bad += 1;
+            first_bad.get_or_insert(i);
+        }
+    }
+    let first = first_bad?;
+    let (d, at) = max;
+    let mut s = format!(
+        "{head}max diff {d} at {} (got {}, ref {}); {bad} of {compared} values beyond {tol} ({:.2}%), \
+         first at {} (got {}, ref {}); mean |diff| {:.3}",
+        fmt_index(at, shape),
+        g[at],
+        w[at],
+        100.0 * bad as f64 / compared.max(1) as f64,
+        fmt_index(first, shape),
+        g[first],
+        w[first],
+        sum / compared.max(1) as f64,
+    );
+    if shape.len() >= 3 && shape.last().is_some_and(|&c| c <= 4) {
+        let c = shape[shape.len() - 1];
+        let mut per = vec![0.0f64; c];
+        for (i, (&gv, &wv)) in g.iter().zip(&w).enumerate() {
+            if rgba && i % 4 != 3 && w[i - i % 4 + 3] == 0.0 {
+                continue;
+            }
+            let d = distance(gv, wv);
+            if d > per[i % c] || d.is_nan() {
+                per[i % c] = d;
+            }
+        }
+        let _ = write!(s, "; max diff per channel {per:?}");
+    }
+    if rgba {
+        s.push_str(" (colour ignored where ref alpha = 0)");
+    }
+    Some(s)
+}
+
+/// The corpus directory, or the path that was looked for.
+fn find_corpus() -> Result<PathBuf, PathBuf> {
+    if let Some(p) = std::env::var_os("IMAGEIO_CORPUS") {
+        let p = PathBuf::from(p);
+        return if p.join("expected.tsv").is_file() {
+            Ok(p)
+        } else {
+            Err(p)
+        };
+    }
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let candidates = [
+        manifest.join("../../shared/corpus"),
+        PathBuf::from("../shared/corpus"),
+    ];
+    candidates
+        .iter()
+        .find(|p| p.join("expected.tsv").is_file())
+        .map(|p| p.canonicalize().unwrap_or_else(|_| p.clone()))
+        .ok_or_else(|| candidates[0].clone())
+}
+
+/// `tests/known-failures.tsv`: `path<TAB>reason` per line, `#` comments.
+fn read_known_failures(path: &Path) -> Result<Vec<(usize, String, String)>, String> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
+    };
+    Ok(text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty() && !l.starts_with('#'))
+        .map(|(i, l)| {
+            let (p, r) = l.split_once('\t').unwrap_or((l, ""));
+            (i + 1, p.trim().to_owned(), r.trim().to_owned())
+        })
+        .collect())
+}
+
+fn main() {
+    let args = Arguments::from_args();
+    let corpus = match find_corpus() {
+        Ok(p) => p,
+        Err(p) => {
+            println!(
+                "conformance suite skipped: corpus not found at {} (set IMAGEIO_CORPUS)",
+                p.display()
+            );
+            libtest_mimic::run(&args, Vec::new()).exit();
+        }
+    };
+    let expected = std::fs::read_to_string(corpus.join("expected.tsv"))
+        .unwrap_or_else(|e| panic!("cannot read {}/expected.tsv: {e}", corpus.display()));
+    let rows: Vec<Row> = expected
+        .lines()
+        .enumerate()
+        .skip(1)
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(i, l)| Row::parse(l, i + 1).unwrap_or_else(|e| panic!("{e}")))
+        .collect();
+
+    let known_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("known-failures.tsv");
+    let known_list = read_known_failures(&known_path);
+    let known: HashMap<String, String> = known_list
+        .as_ref()
+        .map(|l| l.iter().map(|(_, p, r)| (p.clone(), r.clone())).collect())
+        .unwrap_or_default();
+    let timeout = std::env::var("IMAGEIO_CONFORMANCE_TIMEOUT")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(120);
+    let ctx = Arc::new(Ctx {
+        corpus,
+        known,
+        timeout: Duration::from_secs(timeout),
+        counts: Mutex::new(Counts::default()),
+    });
+    install_panic_hook();
+
+    // The list itself: every entry names a corpus row once, with a reason.
+    let paths: std::collections::HashSet<String> = rows.iter().map(|r| r.path.clone()).collect();
+    let mut trials = vec![Trial::test("known-failures.tsv", move || {
+        let list = known_list?;
+        let mut seen = std::collections::HashSet::new();
+        let mut errors = Vec::new();
+        for (line, p, reason) in &list {
+            if !paths.contains(p) {
+                errors.push(format!(
+                    "line {line}: {p:?} is not a corpus file in expected.tsv"
+                ));
+            }
+            if reason.is_empty() {
+                errors.push(format!(
+                    "line {line}: {p:?} has no reason (path<TAB>reason)"
+                ));
+            }
+            if !seen.insert(p) {
+                errors.push(format!("line {line}: {p:?} is listed twice"));
+            }
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors.join("\n").into())
+        }
+    })];
+    trials.extend(rows.into_iter().map(|row| {
+        let ctx = Arc::clone(&ctx);
+        Trial::test(row.path.clone(), move || trial(&ctx, &row))
+    }));
+
+    let conclusion = libtest_mimic::run(&args, trials);
+    let counts = ctx.counts.lock().unwrap_or_else(|e| e.into_inner());
+    if !counts.0.is_empty() {
+        println!("{}", counts.report());
+    }
+    conclusion.exit();
+}
