@@ -69,7 +69,11 @@ impl FromStr for Mode {
 /// The number of channels of an image (or of each image of a stack):
 /// 1 for `(H, W)`, C for `(H, W, C)`.
 pub fn channels_of(shape: &[usize], is_batch: bool) -> Result<usize> {
-    let img = if is_batch { shape.get(1..).unwrap_or(&[]) } else { shape };
+    let img = if is_batch {
+        shape.get(1..).unwrap_or(&[])
+    } else {
+        shape
+    };
     match img.len() {
         2 => Ok(1),
         3 if (1..=4).contains(&img[2]) => Ok(img[2]),
@@ -176,10 +180,16 @@ mod tests {
     fn gray_to_rgba_u16_and_float_alpha() {
         let g = NdImage::from(array![[1u16, 2]]);
         let r = convert_mode(g, Mode::Rgba, false).unwrap();
-        assert_eq!(r.as_array::<u16>().unwrap().as_slice().unwrap(), &[1, 1, 1, 65535, 2, 2, 2, 65535]);
+        assert_eq!(
+            r.as_array::<u16>().unwrap().as_slice().unwrap(),
+            &[1, 1, 1, 65535, 2, 2, 2, 65535]
+        );
         let f = NdImage::from(array![[0.5f32]]);
         let r = convert_mode(f, Mode::GrayAlpha, false).unwrap();
-        assert_eq!(r.as_array::<f32>().unwrap().as_slice().unwrap(), &[0.5, 1.0]);
+        assert_eq!(
+            r.as_array::<f32>().unwrap().as_slice().unwrap(),
+            &[0.5, 1.0]
+        );
     }
 
     #[test]
@@ -187,9 +197,18 @@ mod tests {
         let s = NdImage::zeros(&[3, 4, 5, 4], crate::DType::U8);
         let r = convert_mode(s, Mode::Rgb, true).unwrap();
         assert_eq!(r.shape(), &[3, 4, 5, 3]);
-        assert_eq!(shape_after_mode(&[3, 4, 5, 4], true, Mode::Gray).unwrap(), vec![3, 4, 5]);
-        assert_eq!(shape_after_mode(&[4, 5], false, Mode::Rgb).unwrap(), vec![4, 5, 3]);
-        assert_eq!(shape_after_mode(&[4, 5, 1], false, Mode::Gray).unwrap(), vec![4, 5]);
+        assert_eq!(
+            shape_after_mode(&[3, 4, 5, 4], true, Mode::Gray).unwrap(),
+            vec![3, 4, 5]
+        );
+        assert_eq!(
+            shape_after_mode(&[4, 5], false, Mode::Rgb).unwrap(),
+            vec![4, 5, 3]
+        );
+        assert_eq!(
+            shape_after_mode(&[4, 5, 1], false, Mode::Gray).unwrap(),
+            vec![4, 5]
+        );
     }
 
     #[test]

@@ -147,7 +147,9 @@ impl Error {
     /// The index is past the last image; `n` is the number of images when known.
     pub fn index_out_of_range(index: usize, n: Option<usize>) -> Self {
         let msg = match n {
-            Some(n) => format!("image index {index} is out of range: the resource has {n} image(s)"),
+            Some(n) => {
+                format!("image index {index} is out of range: the resource has {n} image(s)")
+            }
             None => format!("image index {index} is out of range"),
         };
         Self::new(ErrorKind::IndexOutOfRange, msg)
@@ -161,7 +163,9 @@ impl Error {
             _ => ErrorKind::Io,
         };
         let message = match err.kind() {
-            std::io::ErrorKind::UnexpectedEof => "unexpected end of data: the file is truncated".into(),
+            std::io::ErrorKind::UnexpectedEof => {
+                "unexpected end of data: the file is truncated".into()
+            }
             _ => err.to_string(),
         };
         Error {
@@ -245,7 +249,9 @@ impl fmt::Debug for Error {
 
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        self.source.as_deref().map(|e| e as &(dyn std::error::Error + 'static))
+        self.source
+            .as_deref()
+            .map(|e| e as &(dyn std::error::Error + 'static))
     }
 }
 
@@ -261,7 +267,9 @@ mod tests {
 
     #[test]
     fn display_names_resource_and_plugin() {
-        let e = Error::decode("bad chunk").with_plugin("png").with_resource("a.png");
+        let e = Error::decode("bad chunk")
+            .with_plugin("png")
+            .with_resource("a.png");
         assert_eq!(e.to_string(), "a.png: [png] bad chunk");
         assert_eq!(e.kind(), ErrorKind::Decode);
         assert_eq!(e.code(), 7);

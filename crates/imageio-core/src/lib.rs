@@ -39,19 +39,21 @@ pub use error::{Error, ErrorKind, Result};
 pub use limits::Limits;
 pub use ndimage::NdImage;
 pub use plugin::{ImageProperties, Index, Plugin, PluginInfo, Signature};
-pub use registry::{candidates, first_party_for, plugin_by_name, plugins, select, FirstParty, PRIORITY};
+pub use registry::{
+    candidates, first_party_for, plugin_by_name, plugins, select, FirstParty, PRIORITY,
+};
 pub use request::{IoMode, Request, Writer, FIRST_BYTES};
 pub use standard::STANDARD_IMAGES;
 pub use uri::{normalize_extension, ReadSeek, SharedBytes, Uri};
 pub use value::{validate_options, Metadata, OptionKind, OptionSpec, Options, Value};
 pub use verbs::{
-    guess_is_batch, imdecode, imdecode_with, imencode, imencode_with, immeta, immeta_with, imopen,
-    imiter, imiter_with, improps, improps_with, imread, imread_with, imwrite, imwrite_with,
+    guess_is_batch, imdecode, imdecode_with, imencode, imencode_with, imiter, imiter_with, immeta,
+    immeta_with, imopen, improps, improps_with, imread, imread_with, imwrite, imwrite_with,
     ImageFile, ImageIter, ReadOptions, WriteOptions,
 };
 
-/// The `ndarray` this crate uses, so users need no version match.
-pub use ndarray;
 /// The `inventory` this crate collects plugins with; plugins call
 /// `imageio_core::inventory::submit!`.
 pub use inventory;
+/// The `ndarray` this crate uses, so users need no version match.
+pub use ndarray;

@@ -115,9 +115,13 @@ mod tests {
         let e = l.check_shape(&[200_000, 200_000], DType::U8).unwrap_err();
         assert_eq!(e.kind(), crate::ErrorKind::LimitExceeded);
         assert!(l.check_shape(&[1 << 21, 1], DType::U8).is_err());
-        assert!(l.check_shape(&[usize::MAX, usize::MAX, 4], DType::F64).is_err());
+        assert!(l
+            .check_shape(&[usize::MAX, usize::MAX, 4], DType::F64)
+            .is_err());
         assert!(l.check_shape(&[100, 4096, 4096], DType::U16).is_err());
         assert!(l.check_shape(&[10, 1024, 1024], DType::U16).is_ok());
-        assert!(Limits::none().check_shape(&[1 << 30, 1 << 30], DType::U8).is_ok());
+        assert!(Limits::none()
+            .check_shape(&[1 << 30, 1 << 30], DType::U8)
+            .is_ok());
     }
 }

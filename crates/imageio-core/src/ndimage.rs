@@ -221,13 +221,13 @@ impl NdImage {
     /// The elements as bytes in native byte order, when the array is in
     /// standard layout (it is for every array a plugin returns).
     pub fn as_bytes(&self) -> Option<&[u8]> {
-        with_ndimage!(self, a => a.as_slice().map(|s| bytemuck::cast_slice(s)))
+        with_ndimage!(self, a => a.as_slice().map(bytemuck::cast_slice))
     }
 
     /// The elements as mutable bytes in native byte order, when the array is
     /// in standard layout. Decoders write straight into this buffer.
     pub fn as_bytes_mut(&mut self) -> Option<&mut [u8]> {
-        with_ndimage!(self, a => a.as_slice_mut().map(|s| bytemuck::cast_slice_mut(s)))
+        with_ndimage!(self, a => a.as_slice_mut().map(bytemuck::cast_slice_mut))
     }
 
     /// Casts every element to `dtype` with Rust `as` semantics, like numpy's
@@ -341,9 +341,15 @@ mod tests {
     fn cast_saturates_and_keeps_values() {
         let img = NdImage::from(array![[-1.5f32, 300.0, f32::NAN, 7.9]]);
         let c = img.cast(DType::U8);
-        assert_eq!(c.into_array::<u8>().unwrap().into_raw_vec_and_offset().0, vec![0, 255, 0, 7]);
+        assert_eq!(
+            c.into_array::<u8>().unwrap().into_raw_vec_and_offset().0,
+            vec![0, 255, 0, 7]
+        );
         let img = NdImage::from(array![[255u8]]);
-        assert_eq!(img.cast(DType::F32).as_array::<f32>().unwrap()[[0, 0]], 255.0);
+        assert_eq!(
+            img.cast(DType::F32).as_array::<f32>().unwrap()[[0, 0]],
+            255.0
+        );
         let big = NdImage::from(array![[u64::MAX]]);
         assert_eq!(big.cast(DType::I64).as_array::<i64>().unwrap()[[0, 0]], -1);
     }
@@ -355,9 +361,15 @@ mod tests {
         let s = NdImage::stack(&[a.clone(), b.clone()]).unwrap();
         assert_eq!(s.shape(), &[2, 2, 2]);
         assert_eq!(s.frame(1).unwrap(), b);
-        assert_eq!(s.frame(2).unwrap_err().kind(), crate::ErrorKind::IndexOutOfRange);
+        assert_eq!(
+            s.frame(2).unwrap_err().kind(),
+            crate::ErrorKind::IndexOutOfRange
+        );
         let c = NdImage::from(array![[1u16, 2], [3, 4]]);
-        assert_eq!(NdImage::stack(&[a, c]).unwrap_err().kind(), crate::ErrorKind::InvalidInput);
+        assert_eq!(
+            NdImage::stack(&[a, c]).unwrap_err().kind(),
+            crate::ErrorKind::InvalidInput
+        );
     }
 
     #[test]

@@ -40,7 +40,13 @@ pub struct ImageProperties {
 impl ImageProperties {
     /// Properties of one image of `shape` and `dtype`.
     pub fn new(shape: Vec<usize>, dtype: DType) -> Self {
-        ImageProperties { shape, dtype, n_images: None, is_batch: false, spacing: None }
+        ImageProperties {
+            shape,
+            dtype,
+            n_images: None,
+            is_batch: false,
+            spacing: None,
+        }
     }
     /// Properties of an array already in hand.
     pub fn of(img: &NdImage) -> Self {
@@ -63,15 +69,27 @@ pub struct Signature {
 impl Signature {
     /// `magic` at offset 0.
     pub const fn new(magic: &'static [u8]) -> Self {
-        Signature { offset: 0, magic, mask: None }
+        Signature {
+            offset: 0,
+            magic,
+            mask: None,
+        }
     }
     /// `magic` at `offset`.
     pub const fn at(offset: usize, magic: &'static [u8]) -> Self {
-        Signature { offset, magic, mask: None }
+        Signature {
+            offset,
+            magic,
+            mask: None,
+        }
     }
     /// `magic` at `offset`, compared under `mask`.
     pub const fn masked(offset: usize, magic: &'static [u8], mask: &'static [u8]) -> Self {
-        Signature { offset, magic, mask: Some(mask) }
+        Signature {
+            offset,
+            magic,
+            mask: Some(mask),
+        }
     }
     /// True when `bytes` carries this signature.
     pub fn matches(&self, bytes: &[u8]) -> bool {
@@ -182,7 +200,9 @@ pub trait Plugin: Send {
                     limits.check_alloc(total.saturating_mul(2))?;
                     images.push(img);
                 }
-                Err(e) if e.kind() == crate::ErrorKind::IndexOutOfRange && !images.is_empty() => break,
+                Err(e) if e.kind() == crate::ErrorKind::IndexOutOfRange && !images.is_empty() => {
+                    break
+                }
                 Err(e) => return Err(e),
             }
         }

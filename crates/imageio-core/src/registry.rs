@@ -19,7 +19,11 @@ pub struct FirstParty {
 }
 
 const fn fp(plugin: &'static str, crate_name: &'static str, feature: &'static str) -> FirstParty {
-    FirstParty { plugin, crate_name, feature }
+    FirstParty {
+        plugin,
+        crate_name,
+        feature,
+    }
 }
 
 const PILLOWLIKE: FirstParty = fp("pillowlike", "imageio-pillowlike", "pillowlike");
@@ -185,7 +189,10 @@ pub fn candidates(request: &Request) -> Result<Vec<&'static PluginInfo>> {
             })
             .collect();
         by_ext.sort_by_key(|p| {
-            table.iter().position(|f| f.plugin == p.name).unwrap_or(usize::MAX)
+            table
+                .iter()
+                .position(|f| f.plugin == p.name)
+                .unwrap_or(usize::MAX)
         });
         out.extend(by_ext);
     }
@@ -222,7 +229,11 @@ pub fn select(
         if !serves {
             return Err(Error::unsupported(format!(
                 "the {name:?} plugin does not {}",
-                if request.mode() == IoMode::Read { "read" } else { "write" }
+                if request.mode() == IoMode::Read {
+                    "read"
+                } else {
+                    "write"
+                }
             )));
         }
         let opened = guard(info, || (info.open)(request));
@@ -230,7 +241,10 @@ pub fn select(
             Ok(p) => Ok((info, p)),
             Err(e) if e.kind() == ErrorKind::Declined => Err(Error::new(
                 ErrorKind::Declined,
-                format!("the {name:?} plugin cannot serve this resource: {}", e.message()),
+                format!(
+                    "the {name:?} plugin cannot serve this resource: {}",
+                    e.message()
+                ),
             )
             .with_plugin(name)),
             Err(e) => Err(e.with_plugin(name)),
@@ -258,7 +272,11 @@ pub fn select(
         return Err(e);
     }
     let ext = request.extension().map(str::to_owned);
-    let verb = if request.mode() == IoMode::Read { "read" } else { "write" };
+    let verb = if request.mode() == IoMode::Read {
+        "read"
+    } else {
+        "write"
+    };
     if let Some(ext) = &ext {
         let all = registry()?;
         let table = first_party_for(ext);
@@ -283,10 +301,20 @@ pub fn select(
     let what = match (&ext, request.mode()) {
         (Some(e), _) => format!("no plugin can {verb} this as {e}"),
         (None, IoMode::Read) => {
-            let head: Vec<String> = request.first_bytes().iter().take(8).map(|b| format!("{b:02x}")).collect();
-            format!("no plugin recognised the content (first bytes: {})", head.join(" "))
+            let head: Vec<String> = request
+                .first_bytes()
+                .iter()
+                .take(8)
+                .map(|b| format!("{b:02x}"))
+                .collect();
+            format!(
+                "no plugin recognised the content (first bytes: {})",
+                head.join(" ")
+            )
         }
-        (None, IoMode::Write) => "the format is unknown: give the file an extension or pass one".into(),
+        (None, IoMode::Write) => {
+            "the format is unknown: give the file an extension or pass one".into()
+        }
     };
     Err(Error::new(ErrorKind::NoPlugin, format!("{what}; {tried}")))
 }

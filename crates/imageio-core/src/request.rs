@@ -26,7 +26,11 @@ pub const FIRST_BYTES: usize = 512;
 const MMAP_THRESHOLD: u64 = 256 * 1024;
 
 enum Source {
-    File { file: File, len: u64, data: Option<SharedBytes> },
+    File {
+        file: File,
+        len: u64,
+        data: Option<SharedBytes>,
+    },
     Bytes(SharedBytes),
 }
 
@@ -66,7 +70,9 @@ impl Request {
     /// plugin is asked. `extension` overrides the one of the URI.
     pub fn for_read(uri: Uri, extension: Option<&str>, limits: Limits) -> Result<Request> {
         let name = uri.describe();
-        let ext = extension.map(normalize_extension).or_else(|| uri.extension());
+        let ext = extension
+            .map(normalize_extension)
+            .or_else(|| uri.extension());
         let mut path = None;
         let source = match uri {
             Uri::Path(p) => {
@@ -129,7 +135,9 @@ impl Request {
     /// final rename never replaces a file created meanwhile.
     pub fn for_write(uri: Uri, extension: Option<&str>, overwrite: bool) -> Result<Request> {
         let name = uri.describe();
-        let ext = extension.map(normalize_extension).or_else(|| uri.extension());
+        let ext = extension
+            .map(normalize_extension)
+            .or_else(|| uri.extension());
         let (path, memory) = match uri {
             Uri::Path(p) => {
                 if !overwrite && std::fs::symlink_metadata(&p).is_ok() {
@@ -176,7 +184,8 @@ impl Request {
                 let n = (*len).min(FIRST_BYTES as u64) as usize;
                 let mut buf = vec![0; n];
                 file.seek(SeekFrom::Start(0))?;
-                file.read_exact(&mut buf).map_err(|e| Error::io(e).with_resource(&self.name))?;
+                file.read_exact(&mut buf)
+                    .map_err(|e| Error::io(e).with_resource(&self.name))?;
                 Ok(buf)
             }
             Some(Source::Bytes(b)) => Ok(b[..b.len().min(FIRST_BYTES)].to_vec()),
@@ -246,7 +255,8 @@ impl Request {
                 let d = if *len <= MMAP_THRESHOLD {
                     let mut v = Vec::with_capacity(*len as usize);
                     file.seek(SeekFrom::Start(0))?;
-                    file.read_to_end(&mut v).map_err(|e| Error::io(e).with_resource(&name))?;
+                    file.read_to_end(&mut v)
+                        .map_err(|e| Error::io(e).with_resource(&name))?;
                     SharedBytes::from(v)
                 } else {
                     // SAFETY: the map is read-only. Another process truncating
@@ -321,11 +331,14 @@ impl Request {
                     // 0o666 minus the umask, as File::create would give.
                     builder.permissions(std::fs::Permissions::from_mode(0o666));
                 }
-                let tmp = builder.tempfile_in(&dir).map_err(|e| {
-                    Error::io(e).with_resource(&self.name)
-                })?;
+                let tmp = builder
+                    .tempfile_in(&dir)
+                    .map_err(|e| Error::io(e).with_resource(&self.name))?;
                 let file = tmp.as_file().try_clone()?;
-                SinkState::File { tmp: Some(tmp), out: BufWriter::with_capacity(1 << 16, file) }
+                SinkState::File {
+                    tmp: Some(tmp),
+                    out: BufWriter::with_capacity(1 << 16, file),
+                }
             }
             None => SinkState::Memory(Cursor::new(Vec::new())),
         };
@@ -349,8 +362,11 @@ impl Request {
             SinkState::Memory(c) => Ok(Some(std::mem::take(c.get_mut()))),
             SinkState::File { tmp, out } => {
                 let path = self.path.clone().expect("file sink has a path");
-                out.flush().map_err(|e| Error::io(e).with_resource(&self.name))?;
-                out.get_ref().sync_all().map_err(|e| Error::io(e).with_resource(&self.name))?;
+                out.flush()
+                    .map_err(|e| Error::io(e).with_resource(&self.name))?;
+                out.get_ref()
+                    .sync_all()
+                    .map_err(|e| Error::io(e).with_resource(&self.name))?;
                 let tmp = tmp.take().expect("committed once");
                 let res = if self.overwrite {
                     tmp.persist(&path).map(|_| ())
@@ -359,7 +375,9 @@ impl Request {
                 };
                 match res {
                     Ok(()) => Ok(None),
-                    Err(e) if e.error.kind() == io::ErrorKind::AlreadyExists => Err(already_exists(&path)),
+                    Err(e) if e.error.kind() == io::ErrorKind::AlreadyExists => {
+                        Err(already_exists(&path))
+                    }
                     Err(e) => Err(Error::io(e.error).with_resource(&self.name)),
                 }
             }
@@ -377,11 +395,12 @@ fn open_error(e: io::Error, p: &Path) -> Error {
         io::ErrorKind::NotFound => Error::new(ErrorKind::NotFound, "no such file; check the path")
             .with_source(e)
             .with_resource(&name),
-        io::ErrorKind::PermissionDenied => {
-            Error::new(ErrorKind::Io, "permission denied; check the file's permissions")
-                .with_source(e)
-                .with_resource(&name)
-        }
+        io::ErrorKind::PermissionDenied => Error::new(
+            ErrorKind::Io,
+            "permission denied; check the file's permissions",
+        )
+        .with_source(e)
+        .with_resource(&name),
         _ => Error::io(e).with_resource(&name),
     }
 }
@@ -395,7 +414,10 @@ fn already_exists(p: &Path) -> Error {
 }
 
 enum SinkState {
-    File { tmp: Option<tempfile::NamedTempFile>, out: BufWriter<File> },
+    File {
+        tmp: Option<tempfile::NamedTempFile>,
+        out: BufWriter<File>,
+    },
     Memory(Cursor<Vec<u8>>),
 }
 
@@ -448,7 +470,8 @@ mod tests {
 
     #[test]
     fn bytes_first_bytes_and_reader() {
-        let mut r = Request::for_read(Uri::from(vec![1u8, 2, 3]), Some("PNG"), Limits::default()).unwrap();
+        let mut r =
+            Request::for_read(Uri::from(vec![1u8, 2, 3]), Some("PNG"), Limits::default()).unwrap();
         assert_eq!(r.first_bytes(), &[1, 2, 3]);
         assert_eq!(r.extension(), Some(".png"));
         assert_eq!(&*r.bytes().unwrap(), &[1, 2, 3]);
@@ -465,7 +488,8 @@ mod tests {
 
     #[test]
     fn missing_file_is_not_found() {
-        let e = Request::for_read(Uri::from("/no/such/file.png"), None, Limits::default()).unwrap_err();
+        let e =
+            Request::for_read(Uri::from("/no/such/file.png"), None, Limits::default()).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::NotFound);
         assert!(e.to_string().contains("/no/such/file.png"));
     }
@@ -493,7 +517,11 @@ mod tests {
             // dropped without commit
         }
         assert_eq!(std::fs::read(&p).unwrap(), b"old");
-        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "no stray temporary file");
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "no stray temporary file"
+        );
         let mut r = Request::for_write(Uri::from(&p), None, true).unwrap();
         r.writer().unwrap().write_all(b"new").unwrap();
         r.commit().unwrap();

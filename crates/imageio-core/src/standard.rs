@@ -85,7 +85,10 @@ impl Plugin for Standard {
 
     fn metadata(&mut self, index: Option<usize>, _options: &Options) -> Result<Metadata> {
         let mut m = Metadata::new();
-        m.insert("description", format!("imageio-rs standard image {:?}", self.name));
+        m.insert(
+            "description",
+            format!("imageio-rs standard image {:?}", self.name),
+        );
         if self.name == "animation" {
             m.insert("loop", 0);
             m.insert("n_frames", ANIMATION_FRAMES);
@@ -129,7 +132,9 @@ fn testpattern() -> NdImage {
 }
 
 fn gradient16() -> NdImage {
-    NdImage::from(Array2::from_shape_fn((256, 256), |(y, x)| (y * 256 + x) as u16))
+    NdImage::from(Array2::from_shape_fn((256, 256), |(y, x)| {
+        (y * 256 + x) as u16
+    }))
 }
 
 fn rgba() -> NdImage {
@@ -175,9 +180,15 @@ mod tests {
                 assert_eq!(img.shape(), &p.shape[..], "{name}");
                 assert_eq!(img.dtype(), p.dtype, "{name}");
             }
-            assert_eq!(s.read(n, &Options::new()).unwrap_err().kind(), ErrorKind::IndexOutOfRange);
+            assert_eq!(
+                s.read(n, &Options::new()).unwrap_err().kind(),
+                ErrorKind::IndexOutOfRange
+            );
         }
-        assert_eq!(Standard::open("nope").err().unwrap().kind(), ErrorKind::NotFound);
+        assert_eq!(
+            Standard::open("nope").err().unwrap().kind(),
+            ErrorKind::NotFound
+        );
         assert!(Standard::open("testpattern.png").is_ok());
     }
 

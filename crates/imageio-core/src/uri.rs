@@ -47,9 +47,7 @@ impl Uri {
                 .extension()
                 .and_then(|e| e.to_str())
                 .map(normalize_extension),
-            Uri::Standard(name) => name
-                .rsplit_once('.')
-                .map(|(_, e)| normalize_extension(e)),
+            Uri::Standard(name) => name.rsplit_once('.').map(|(_, e)| normalize_extension(e)),
             Uri::Memory(e) => Some(e.clone()),
             Uri::Bytes(_) | Uri::Stream(_) => None,
         }
@@ -203,7 +201,9 @@ mod tests {
 
     #[test]
     fn parse_and_extension() {
-        assert!(matches!(Uri::from("imageio:testpattern"), Uri::Standard(ref n) if n == "testpattern"));
+        assert!(
+            matches!(Uri::from("imageio:testpattern"), Uri::Standard(ref n) if n == "testpattern")
+        );
         assert_eq!(Uri::from("a/B.PNG").extension().as_deref(), Some(".png"));
         assert_eq!(Uri::from("noext").extension(), None);
         assert_eq!(Uri::memory("tif").extension().as_deref(), Some(".tif"));

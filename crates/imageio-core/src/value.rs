@@ -279,7 +279,8 @@ impl OptionKind {
             OptionKind::List => matches!(v, Value::List(_)),
             OptionKind::FloatOrList => {
                 v.as_float().is_some()
-                    || v.as_list().is_some_and(|l| l.iter().all(|x| x.as_float().is_some()))
+                    || v.as_list()
+                        .is_some_and(|l| l.iter().all(|x| x.as_float().is_some()))
             }
             OptionKind::Any => true,
         }
@@ -308,7 +309,12 @@ impl OptionSpec {
         default: &'static str,
         doc: &'static str,
     ) -> Self {
-        OptionSpec { name, kind, default, doc }
+        OptionSpec {
+            name,
+            kind,
+            default,
+            doc,
+        }
     }
 }
 
@@ -375,15 +381,22 @@ mod tests {
         let e = validate_options(&bad, SPECS, "write").unwrap_err();
         assert_eq!(e.kind(), crate::ErrorKind::InvalidOption);
         assert!(e.message().contains("quality, filter, duration"), "{e}");
-        let wrong: Options = [("quality", Value::Str("high".into()))].into_iter().collect();
+        let wrong: Options = [("quality", Value::Str("high".into()))]
+            .into_iter()
+            .collect();
         assert!(validate_options(&wrong, SPECS, "write").is_err());
-        let choice: Options = [("filter", Value::Str("paeth".into()))].into_iter().collect();
+        let choice: Options = [("filter", Value::Str("paeth".into()))]
+            .into_iter()
+            .collect();
         assert!(validate_options(&choice, SPECS, "write").is_err());
     }
 
     #[test]
     fn display_summarises_bytes() {
         assert_eq!(Value::Bytes(vec![0; 10]).to_string(), "<10 bytes>");
-        assert_eq!(Value::List(vec![1.into(), "a".into()]).to_string(), "[1, a]");
+        assert_eq!(
+            Value::List(vec![1.into(), "a".into()]).to_string(),
+            "[1, a]"
+        );
     }
 }

@@ -92,7 +92,13 @@ pub struct WriteOptions {
 
 impl Default for WriteOptions {
     fn default() -> Self {
-        WriteOptions { plugin: None, extension: None, overwrite: true, is_batch: None, options: Options::new() }
+        WriteOptions {
+            plugin: None,
+            extension: None,
+            overwrite: true,
+            is_batch: None,
+            options: Options::new(),
+        }
     }
 }
 
@@ -194,14 +200,16 @@ impl ImageFile {
                 plugin: Box::new(plugin),
                 name: STANDARD_INFO.name,
                 crate_name: STANDARD_INFO.crate_name,
-                request: Request::for_read(Uri::from(Vec::new()), None, options.limits).map_err(tag)?,
+                request: Request::for_read(Uri::from(Vec::new()), None, options.limits)
+                    .map_err(tag)?,
                 mode: options.mode,
                 dtype: options.dtype,
                 limits: options.limits,
                 closed: false,
             });
         }
-        let mut request = Request::for_read(uri, options.extension.as_deref(), options.limits).map_err(tag)?;
+        let mut request =
+            Request::for_read(uri, options.extension.as_deref(), options.limits).map_err(tag)?;
         request.set_options(options.options.clone());
         let (info, plugin) = select(&mut request, options.plugin.as_deref()).map_err(tag)?;
         validate_options(&options.options, info.read_options, "read")
@@ -224,8 +232,8 @@ impl ImageFile {
         let uri = uri.into();
         let resource = uri.describe();
         let tag = |e: Error| e.with_resource(&resource);
-        let mut request =
-            Request::for_write(uri, options.extension.as_deref(), options.overwrite).map_err(tag)?;
+        let mut request = Request::for_write(uri, options.extension.as_deref(), options.overwrite)
+            .map_err(tag)?;
         if request.extension().is_none() && options.plugin.is_none() {
             return Err(tag(Error::new(
                 ErrorKind::NoPlugin,
@@ -264,7 +272,11 @@ impl ImageFile {
     }
 
     fn call<T>(&mut self, f: impl FnOnce(&mut dyn Plugin, &Options) -> Result<T>) -> Result<T> {
-        let info = PluginInfo { name: self.name, crate_name: self.crate_name, ..STANDARD_INFO };
+        let info = PluginInfo {
+            name: self.name,
+            crate_name: self.crate_name,
+            ..STANDARD_INFO
+        };
         let options = self.request.options().clone();
         let plugin = &mut *self.plugin;
         let r = guard(&info, || f(plugin, &options));
@@ -341,11 +353,18 @@ impl ImageFile {
                 };
                 let mut shape = vec![n];
                 shape.extend_from_slice(&first.shape);
-                ImageProperties { shape, dtype: first.dtype, n_images: Some(n), is_batch: true, spacing: first.spacing }
+                ImageProperties {
+                    shape,
+                    dtype: first.dtype,
+                    n_images: Some(n),
+                    is_batch: true,
+                    spacing: first.spacing,
+                }
             }
         };
         if let Some(m) = self.mode {
-            props.shape = shape_after_mode(&props.shape, props.is_batch, m).map_err(|e| self.tag(e))?;
+            props.shape =
+                shape_after_mode(&props.shape, props.is_batch, m).map_err(|e| self.tag(e))?;
         }
         if let Some(d) = self.dtype {
             props.dtype = d;
@@ -366,7 +385,11 @@ impl ImageFile {
 
     /// Iterates over the images from the first, reading them one at a time.
     pub fn iter(&mut self) -> ImageIter<&mut ImageFile> {
-        ImageIter { file: self, next: 0, done: false }
+        ImageIter {
+            file: self,
+            next: 0,
+            done: false,
+        }
     }
 
     /// Writes one image, or a stack when `is_batch` (each image in turn).
@@ -480,7 +503,11 @@ pub fn imiter(uri: impl Into<Uri>) -> Result<ImageIter<ImageFile>> {
 /// [`imiter`] with options.
 pub fn imiter_with(uri: impl Into<Uri>, options: &ReadOptions) -> Result<ImageIter<ImageFile>> {
     let file = ImageFile::open_read(uri, options)?;
-    Ok(ImageIter { file, next: 0, done: false })
+    Ok(ImageIter {
+        file,
+        next: 0,
+        done: false,
+    })
 }
 
 /// The standard properties of the first image of `uri`, without decoding
@@ -513,7 +540,9 @@ pub fn imwrite(uri: impl Into<Uri>, image: &NdImage) -> Result<()> {
 /// [`imwrite`] with options (plugin options, `overwrite(false)`, `is_batch`).
 pub fn imwrite_with(uri: impl Into<Uri>, image: &NdImage, options: &WriteOptions) -> Result<()> {
     let mut f = ImageFile::open_write(uri, options)?;
-    let batch = options.is_batch.unwrap_or_else(|| guess_is_batch(image.shape()));
+    let batch = options
+        .is_batch
+        .unwrap_or_else(|| guess_is_batch(image.shape()));
     f.write_with(image, batch)?;
     f.close()?;
     Ok(())
@@ -543,7 +572,9 @@ pub fn imencode(image: &NdImage, extension: &str) -> Result<Vec<u8>> {
 /// [`imencode`] with options.
 pub fn imencode_with(image: &NdImage, extension: &str, options: &WriteOptions) -> Result<Vec<u8>> {
     let mut f = ImageFile::open_write(Uri::memory(extension), options)?;
-    let batch = options.is_batch.unwrap_or_else(|| guess_is_batch(image.shape()));
+    let batch = options
+        .is_batch
+        .unwrap_or_else(|| guess_is_batch(image.shape()));
     f.write_with(image, batch)?;
     Ok(f.close()?.unwrap_or_default())
 }
@@ -572,7 +603,10 @@ mod tests {
         assert_eq!(p.n_images, Some(8));
         let m = immeta("imageio:animation").unwrap();
         assert_eq!(m.get("duration"), Some(&Value::Int(100)));
-        let frames: Vec<_> = imiter("imageio:animation").unwrap().map(|f| f.unwrap()).collect();
+        let frames: Vec<_> = imiter("imageio:animation")
+            .unwrap()
+            .map(|f| f.unwrap())
+            .collect();
         assert_eq!(frames.len(), 8);
         assert_eq!(all.frame(5).unwrap(), frames[5]);
     }
@@ -588,7 +622,10 @@ mod tests {
         assert_eq!(p.shape, vec![256, 384]);
         assert_eq!(p.dtype, DType::F32);
         let o = ReadOptions::new().mode(Mode::Rgba).index(Index::All);
-        assert_eq!(imread_with("imageio:animation", &o).unwrap().shape(), &[8, 64, 64, 4]);
+        assert_eq!(
+            imread_with("imageio:animation", &o).unwrap().shape(),
+            &[8, 64, 64, 4]
+        );
     }
 
     #[test]

@@ -77,7 +77,9 @@ pub(crate) fn decode_stream(h: &Header, r: &mut impl Read, limits: &Limits) -> R
     let need = h.data_len()?;
     if let (Stored::Plain(dtype), false) = (h.stored, h.fortran_order) {
         let mut img = NdImage::zeros(&h.shape, dtype);
-        let buf = img.as_bytes_mut().expect("a new array is in standard layout");
+        let buf = img
+            .as_bytes_mut()
+            .expect("a new array is in standard layout");
         r.read_exact(buf).map_err(read_error)?;
         if h.needs_swap() {
             swap_in_place(buf, dtype.size());
@@ -85,7 +87,9 @@ pub(crate) fn decode_stream(h: &Header, r: &mut impl Read, limits: &Limits) -> R
         return Ok(img);
     }
     let mut data = Vec::new();
-    r.take(need as u64).read_to_end(&mut data).map_err(read_error)?;
+    r.take(need as u64)
+        .read_to_end(&mut data)
+        .map_err(read_error)?;
     if data.len() < need {
         return Err(Error::decode(format!(
             "the member is truncated: shape {:?} needs {need} bytes of data, it holds {}",
@@ -98,9 +102,9 @@ pub(crate) fn decode_stream(h: &Header, r: &mut impl Read, limits: &Limits) -> R
 
 fn read_error(e: std::io::Error) -> Error {
     match e.kind() {
-        std::io::ErrorKind::UnexpectedEof => {
-            Error::decode("the member is truncated: its data ends before the header's shape is filled")
-        }
+        std::io::ErrorKind::UnexpectedEof => Error::decode(
+            "the member is truncated: its data ends before the header's shape is filled",
+        ),
         _ => Error::decode(format!("the NPZ member cannot be read: {e}")).with_source(e),
     }
 }
@@ -112,11 +116,17 @@ fn decode_data(h: &Header, data: &[u8]) -> NdImage {
         Stored::Bool => NdImage::from(fill::<u8>(h, data, |c| (c[0] != 0) as u8)),
         Stored::F16 => NdImage::from(fill::<f32>(h, data, |c| {
             let pair = [c[0], c[1]];
-            f16_to_f32(if h.big_endian { u16::from_be_bytes(pair) } else { u16::from_le_bytes(pair) })
+            f16_to_f32(if h.big_endian {
+                u16::from_be_bytes(pair)
+            } else {
+                u16::from_le_bytes(pair)
+            })
         })),
         Stored::Plain(dtype) if !h.fortran_order => {
             let mut img = NdImage::zeros(&h.shape, dtype);
-            let buf = img.as_bytes_mut().expect("a new array is in standard layout");
+            let buf = img
+                .as_bytes_mut()
+                .expect("a new array is in standard layout");
             buf.copy_from_slice(data);
             if swap {
                 swap_in_place(buf, dtype.size());
@@ -208,13 +218,19 @@ mod tests {
 
     #[test]
     fn big_endian_and_fortran() {
-        let data: Vec<u8> = [1u16, 2, 3, 0x0102, 5, 6].iter().flat_map(|v| v.to_be_bytes()).collect();
+        let data: Vec<u8> = [1u16, 2, 3, 0x0102, 5, 6]
+            .iter()
+            .flat_map(|v| v.to_be_bytes())
+            .collect();
         let (_, img) = decode_npy(&file(">u2", false, &[2, 3], &data), &Limits::default()).unwrap();
         assert_eq!(img.as_bytes().unwrap().len(), 12);
         let a = img.into_array::<u16>().unwrap();
         assert_eq!(a.as_slice().unwrap(), &[1, 2, 3, 0x0102, 5, 6]);
         // Fortran order: columns first. [[1, 2, 3], [4, 5, 6]] is stored 1 4 2 5 3 6.
-        let data: Vec<u8> = [1i32, 4, 2, 5, 3, 6].iter().flat_map(|v| v.to_be_bytes()).collect();
+        let data: Vec<u8> = [1i32, 4, 2, 5, 3, 6]
+            .iter()
+            .flat_map(|v| v.to_be_bytes())
+            .collect();
         let (h, img) = decode_npy(&file(">i4", true, &[2, 3], &data), &Limits::default()).unwrap();
         assert!(h.fortran_order);
         let a = img.into_array::<i32>().unwrap();
@@ -251,21 +267,41 @@ mod tests {
 
     #[test]
     fn bool_is_normalised() {
-        let (_, img) = decode_npy(&file("|b1", false, &[4], &[0, 1, 2, 255]), &Limits::default()).unwrap();
-        assert_eq!(img.into_array::<u8>().unwrap().as_slice().unwrap(), &[0, 1, 1, 1]);
+        let (_, img) = decode_npy(
+            &file("|b1", false, &[4], &[0, 1, 2, 255]),
+            &Limits::default(),
+        )
+        .unwrap();
+        assert_eq!(
+            img.into_array::<u8>().unwrap().as_slice().unwrap(),
+            &[0, 1, 1, 1]
+        );
     }
 
     #[test]
     fn bombs_and_truncation_fail_before_allocating() {
         // 10^15 elements: refused from the header alone.
-        let e = decode_npy(&build("|u1", false, &[1_000_000_000_000_000]), &Limits::default()).unwrap_err();
+        let e = decode_npy(
+            &build("|u1", false, &[1_000_000_000_000_000]),
+            &Limits::default(),
+        )
+        .unwrap_err();
         assert_eq!(e.kind(), ErrorKind::LimitExceeded);
-        let e = decode_npy(&build("<f8", false, &[100_000, 100_000, 100]), &Limits::default()).unwrap_err();
+        let e = decode_npy(
+            &build("<f8", false, &[100_000, 100_000, 100]),
+            &Limits::default(),
+        )
+        .unwrap_err();
         assert_eq!(e.kind(), ErrorKind::LimitExceeded);
         // Without limits, the missing data is still noticed before allocating.
-        let e = decode_npy(&build("|u1", false, &[1_000_000_000_000_000]), &Limits::none()).unwrap_err();
+        let e = decode_npy(
+            &build("|u1", false, &[1_000_000_000_000_000]),
+            &Limits::none(),
+        )
+        .unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Decode);
-        let e = decode_npy(&file("<u2", false, &[2, 2], &[1, 0, 2]), &Limits::default()).unwrap_err();
+        let e =
+            decode_npy(&file("<u2", false, &[2, 2], &[1, 0, 2]), &Limits::default()).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Decode);
         assert!(e.message().contains("truncated"), "{e}");
     }
@@ -274,7 +310,11 @@ mod tests {
     fn stream_decoding_matches() {
         let data: Vec<u8> = (0..24u8).collect();
         for (descr, fortran) in [("<u2", false), (">u2", false), ("<u2", true), ("|u1", true)] {
-            let shape = if descr == "|u1" { vec![4, 6] } else { vec![3, 4] };
+            let shape = if descr == "|u1" {
+                vec![4, 6]
+            } else {
+                vec![3, 4]
+            };
             let f = file(descr, fortran, &shape, &data);
             let (_, want) = decode_npy(&f, &Limits::default()).unwrap();
             let mut r = &f[..];
@@ -283,7 +323,12 @@ mod tests {
             assert_eq!(got, want, "{descr} {fortran}");
             let mut short = &f[..f.len() - 1];
             let h = read_header(&mut short).unwrap();
-            assert_eq!(decode_stream(&h, &mut short, &Limits::default()).unwrap_err().kind(), ErrorKind::Decode);
+            assert_eq!(
+                decode_stream(&h, &mut short, &Limits::default())
+                    .unwrap_err()
+                    .kind(),
+                ErrorKind::Decode
+            );
         }
     }
 }

@@ -109,12 +109,16 @@ impl Header {
 pub(crate) fn header_len(bytes: &[u8]) -> Result<Option<usize>> {
     if bytes.len() < 8 {
         if !MAGIC.starts_with(&bytes[..bytes.len().min(MAGIC.len())]) {
-            return Err(Error::decode("not an NPY file: the \\x93NUMPY magic is missing"));
+            return Err(Error::decode(
+                "not an NPY file: the \\x93NUMPY magic is missing",
+            ));
         }
         return Ok(None);
     }
     if &bytes[..6] != MAGIC {
-        return Err(Error::decode("not an NPY file: the \\x93NUMPY magic is missing"));
+        return Err(Error::decode(
+            "not an NPY file: the \\x93NUMPY magic is missing",
+        ));
     }
     let (major, minor) = (bytes[6], bytes[7]);
     let (field, start) = match major {
@@ -170,9 +174,10 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<Header> {
         _ => return Err(Error::decode("the NPY header is not a Python dict")),
     };
     let get = |key: &str| {
-        dict.iter().find(|(k, _)| k == key).map(|(_, v)| v).ok_or_else(|| {
-            Error::decode(format!("the NPY header has no {key:?} entry"))
-        })
+        dict.iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v)
+            .ok_or_else(|| Error::decode(format!("the NPY header has no {key:?} entry")))
     };
     let descr = match get("descr")? {
         Lit::Str(s) => s.clone(),
@@ -186,21 +191,34 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<Header> {
     let (stored, big_endian) = parse_descr(&descr)?;
     let fortran_order = match get("fortran_order")? {
         Lit::Bool(b) => *b,
-        _ => return Err(Error::decode("the NPY header's 'fortran_order' is not True or False")),
+        _ => {
+            return Err(Error::decode(
+                "the NPY header's 'fortran_order' is not True or False",
+            ))
+        }
     };
     let shape = match get("shape")? {
         Lit::Tuple(items) | Lit::List(items) => items
             .iter()
             .map(|i| match i {
-                Lit::Int(n) => usize::try_from(*n).map_err(|_| {
-                    Error::limit(format!("the NPY header claims a dimension of {n}"))
-                }),
-                _ => Err(Error::decode("the NPY header's 'shape' holds something else than integers")),
+                Lit::Int(n) => usize::try_from(*n)
+                    .map_err(|_| Error::limit(format!("the NPY header claims a dimension of {n}"))),
+                _ => Err(Error::decode(
+                    "the NPY header's 'shape' holds something else than integers",
+                )),
             })
             .collect::<Result<Vec<usize>>>()?,
         _ => return Err(Error::decode("the NPY header's 'shape' is not a tuple")),
     };
-    Ok(Header { version, descr, stored, big_endian, fortran_order, shape, data_offset: total })
+    Ok(Header {
+        version,
+        descr,
+        stored,
+        big_endian,
+        fortran_order,
+        shape,
+        data_offset: total,
+    })
 }
 
 /// Maps a numpy type string (`<u2`, `|b1`, `>f8`) to the stored type and its
@@ -217,43 +235,42 @@ fn parse_descr(descr: &str) -> Result<(Stored, bool)> {
     };
     let kind = code.chars().next().unwrap_or(' ');
     let size: Option<usize> = code.get(1..).and_then(|s| s.parse().ok());
-    let stored = match (kind, size) {
-        ('b', Some(1)) | ('?', _) => Stored::Bool,
-        ('u', Some(1)) | ('B', _) => Stored::Plain(DType::U8),
-        ('u', Some(2)) => Stored::Plain(DType::U16),
-        ('u', Some(4)) => Stored::Plain(DType::U32),
-        ('u', Some(8)) => Stored::Plain(DType::U64),
-        ('i', Some(1)) | ('b', _) => Stored::Plain(DType::I8),
-        ('i', Some(2)) => Stored::Plain(DType::I16),
-        ('i', Some(4)) => Stored::Plain(DType::I32),
-        ('i', Some(8)) => Stored::Plain(DType::I64),
-        ('f', Some(2)) | ('e', _) => Stored::F16,
-        ('f', Some(4)) => Stored::Plain(DType::F32),
-        ('f', Some(8)) => Stored::Plain(DType::F64),
-        ('O', _) => {
-            return Err(Error::unsupported(
+    let stored =
+        match (kind, size) {
+            ('b', Some(1)) | ('?', _) => Stored::Bool,
+            ('u', Some(1)) | ('B', _) => Stored::Plain(DType::U8),
+            ('u', Some(2)) => Stored::Plain(DType::U16),
+            ('u', Some(4)) => Stored::Plain(DType::U32),
+            ('u', Some(8)) => Stored::Plain(DType::U64),
+            ('i', Some(1)) | ('b', _) => Stored::Plain(DType::I8),
+            ('i', Some(2)) => Stored::Plain(DType::I16),
+            ('i', Some(4)) => Stored::Plain(DType::I32),
+            ('i', Some(8)) => Stored::Plain(DType::I64),
+            ('f', Some(2)) | ('e', _) => Stored::F16,
+            ('f', Some(4)) => Stored::Plain(DType::F32),
+            ('f', Some(8)) => Stored::Plain(DType::F64),
+            ('O', _) => return Err(Error::unsupported(
                 "object arrays hold pickled Python objects, which are never loaded (as numpy's \
                  allow_pickle=False): save a numeric array instead",
-            ))
-        }
-        ('c', _) => {
-            return Err(Error::unsupported(format!(
-                "complex dtype {descr:?} is not an image dtype: save the real and imaginary \
+            )),
+            ('c', _) => {
+                return Err(Error::unsupported(format!(
+                    "complex dtype {descr:?} is not an image dtype: save the real and imaginary \
                  parts (or the magnitude) as separate arrays"
-            )))
-        }
-        ('f', Some(_)) => {
-            return Err(Error::unsupported(format!(
-                "float dtype {descr:?} is not supported: only float16, float32 and float64"
-            )))
-        }
-        ('S' | 'U' | 'a' | 'V' | 'M' | 'm', _) => {
-            return Err(Error::unsupported(format!(
-                "dtype {descr:?} (strings, raw bytes or dates) is not an image dtype"
-            )))
-        }
-        _ => return Err(Error::decode(format!("unknown NPY dtype {descr:?}"))),
-    };
+                )))
+            }
+            ('f', Some(_)) => {
+                return Err(Error::unsupported(format!(
+                    "float dtype {descr:?} is not supported: only float16, float32 and float64"
+                )))
+            }
+            ('S' | 'U' | 'a' | 'V' | 'M' | 'm', _) => {
+                return Err(Error::unsupported(format!(
+                    "dtype {descr:?} (strings, raw bytes or dates) is not an image dtype"
+                )))
+            }
+            _ => return Err(Error::decode(format!("unknown NPY dtype {descr:?}"))),
+        };
     Ok((stored, big_endian))
 }
 
@@ -267,7 +284,9 @@ pub(crate) fn build(descr: &str, fortran_order: bool, shape: &[usize]) -> Vec<u8
         _ => format!("({})", dims.join(", ")),
     };
     let order = if fortran_order { "True" } else { "False" };
-    wrap_dict(format!("{{'descr': '{descr}', 'fortran_order': {order}, 'shape': {shape}, }}"))
+    wrap_dict(format!(
+        "{{'descr': '{descr}', 'fortran_order': {order}, 'shape': {shape}, }}"
+    ))
 }
 
 /// Wraps a header dict in the magic, version and length fields, padded.
@@ -311,11 +330,17 @@ struct Parser<'a> {
 
 impl<'a> Parser<'a> {
     fn new(text: &'a str) -> Self {
-        Parser { s: text.as_bytes(), pos: 0 }
+        Parser {
+            s: text.as_bytes(),
+            pos: 0,
+        }
     }
 
     fn err(&self, what: &str) -> Error {
-        Error::decode(format!("the NPY header is malformed: {what} at byte {}", self.pos))
+        Error::decode(format!(
+            "the NPY header is malformed: {what} at byte {}",
+            self.pos
+        ))
     }
 
     fn skip_ws(&mut self) {
@@ -447,7 +472,9 @@ impl<'a> Parser<'a> {
             }
         })?;
         if n < 0 {
-            return Err(Error::decode(format!("the NPY header claims a negative dimension {n}")));
+            return Err(Error::decode(format!(
+                "the NPY header claims a negative dimension {n}"
+            )));
         }
         Ok(Lit::Int(n))
     }
@@ -469,10 +496,16 @@ mod tests {
         assert_eq!(h.data_offset % 64, 0);
         assert_eq!(h.data_len().unwrap(), 1200);
         let h = parse(&build(">f2", true, &[7])).unwrap();
-        assert_eq!((h.stored, h.big_endian, h.fortran_order), (Stored::F16, true, true));
+        assert_eq!(
+            (h.stored, h.big_endian, h.fortran_order),
+            (Stored::F16, true, true)
+        );
         assert_eq!(h.shape, vec![7]);
         let h = parse(&build("|b1", false, &[])).unwrap();
-        assert_eq!((h.stored, h.shape.len(), h.len().unwrap()), (Stored::Bool, 0, 1));
+        assert_eq!(
+            (h.stored, h.shape.len(), h.len().unwrap()),
+            (Stored::Bool, 0, 1)
+        );
     }
 
     #[test]
@@ -503,12 +536,15 @@ mod tests {
         assert_eq!(kind("<q9"), ErrorKind::Decode);
         // A dimension beyond u64 is a limit error, an overflowing product too.
         for dim in ["99999999999999999999999999999999999", &"9".repeat(60)] {
-            let h = wrap_dict(format!("{{'descr': '|u1', 'fortran_order': False, 'shape': ({dim},), }}"));
+            let h = wrap_dict(format!(
+                "{{'descr': '|u1', 'fortran_order': False, 'shape': ({dim},), }}"
+            ));
             assert_eq!(parse(&h).unwrap_err().kind(), ErrorKind::LimitExceeded);
         }
         let h = wrap_dict("{'descr': '|u1', 'fortran_order': False, 'shape': (-3,), }".into());
         assert_eq!(parse(&h).unwrap_err().kind(), ErrorKind::Decode);
-        let h = wrap_dict("{'descr': [('x', '<i4')], 'fortran_order': False, 'shape': (3,), }".into());
+        let h =
+            wrap_dict("{'descr': [('x', '<i4')], 'fortran_order': False, 'shape': (3,), }".into());
         assert_eq!(parse(&h).unwrap_err().kind(), ErrorKind::Unsupported);
         let h = parse(&build("<f8", false, &[usize::MAX, 4])).unwrap();
         assert_eq!(h.len().unwrap_err().kind(), ErrorKind::LimitExceeded);
@@ -528,6 +564,9 @@ mod tests {
         garbage[12] = b'#';
         assert_eq!(parse(&garbage).unwrap_err().kind(), ErrorKind::Decode);
         let deep = format!("{}{}", "[".repeat(100), "]".repeat(100));
-        assert_eq!(Parser::new(&deep).document().unwrap_err().kind(), ErrorKind::Decode);
+        assert_eq!(
+            Parser::new(&deep).document().unwrap_err().kind(),
+            ErrorKind::Decode
+        );
     }
 }

@@ -49,7 +49,11 @@ fn open_read(request: &mut Request) -> Result<Box<dyn Plugin>> {
         }
         let bytes = request.bytes()?;
         let header = header::parse(&bytes)?;
-        return Ok(Box::new(NpyReader { bytes, header, limits }));
+        return Ok(Box::new(NpyReader {
+            bytes,
+            header,
+            limits,
+        }));
     }
     if first.starts_with(ZIP_MAGIC) || first.starts_with(ZIP_EMPTY) {
         let ext = request.extension().map(str::to_owned);
@@ -61,14 +65,19 @@ fn open_read(request: &mut Request) -> Result<Box<dyn Plugin>> {
         let mut members = Vec::new();
         let mut others = 0;
         for i in 0..archive.len() {
-            let n = archive.name_for_index(i).and_then(|r| r.ok()).unwrap_or_default();
+            let n = archive
+                .name_for_index(i)
+                .and_then(|r| r.ok())
+                .unwrap_or_default();
             match n.strip_suffix(".npy") {
                 Some(stem) => members.push((i, stem.to_owned())),
                 None => others += 1,
             }
         }
         if ext.is_none() && (members.is_empty() || others > 0) {
-            return Err(Error::declined("a zip archive whose members are not all .npy"));
+            return Err(Error::declined(
+                "a zip archive whose members are not all .npy",
+            ));
         }
         if members.is_empty() {
             return Err(Error::decode("the .npz archive holds no .npy array"));
@@ -83,9 +92,17 @@ fn open_read(request: &mut Request) -> Result<Box<dyn Plugin>> {
                 )));
             }
         }
-        return Ok(Box::new(NpzReader { bytes, archive, members, names, limits }));
+        return Ok(Box::new(NpzReader {
+            bytes,
+            archive,
+            members,
+            names,
+            limits,
+        }));
     }
-    Err(Error::declined("not NPY or NPZ (no \\x93NUMPY or zip magic)"))
+    Err(Error::declined(
+        "not NPY or NPZ (no \\x93NUMPY or zip magic)",
+    ))
 }
 
 fn open_write(request: &mut Request) -> Result<Box<dyn Plugin>> {
@@ -103,11 +120,18 @@ fn open_write(request: &mut Request) -> Result<Box<dyn Plugin>> {
                 ));
             }
             let out = request.writer()?;
-            Ok(Box::new(NpyWriter { out, written: false }))
+            Ok(Box::new(NpyWriter {
+                out,
+                written: false,
+            }))
         }
         Some(".npz") => {
             let zip = ZipWriter::new(request.writer()?);
-            Ok(Box::new(NpzWriter { zip: Some(zip), count: 0, compress }))
+            Ok(Box::new(NpzWriter {
+                zip: Some(zip),
+                count: 0,
+                compress,
+            }))
         }
         _ => Err(Error::declined("writes only .npy and .npz")),
     }
@@ -115,9 +139,9 @@ fn open_write(request: &mut Request) -> Result<Box<dyn Plugin>> {
 
 fn zip_error(e: ZipError) -> Error {
     match e {
-        ZipError::UnsupportedArchive(m) => {
-            Error::unsupported(format!("the .npz archive uses an unsupported zip feature: {m}"))
-        }
+        ZipError::UnsupportedArchive(m) => Error::unsupported(format!(
+            "the .npz archive uses an unsupported zip feature: {m}"
+        )),
         ZipError::CompressionMethodNotSupported(m) => Error::unsupported(format!(
             "the .npz member is compressed with zip method {m}; only stored and deflated \
              members are read"
@@ -210,14 +234,20 @@ enum Located {
 impl NpzReader {
     fn member(&mut self, index: usize) -> Result<(usize, Located, &'static str)> {
         let n = self.members.len();
-        let zi = self.members.get(index).ok_or_else(|| Error::index_out_of_range(index, Some(n)))?.0;
+        let zi = self
+            .members
+            .get(index)
+            .ok_or_else(|| Error::index_out_of_range(index, Some(n)))?
+            .0;
         let f = self.archive.by_index(zi).map_err(zip_error)?;
         let method = f.compression();
         let loc = match (method, f.data_start()) {
             (CompressionMethod::Stored, Some(start)) => {
                 let end = start.checked_add(f.size());
                 match end {
-                    Some(end) if end <= self.bytes.len() as u64 => Located::Stored(start as usize..end as usize),
+                    Some(end) if end <= self.bytes.len() as u64 => {
+                        Located::Stored(start as usize..end as usize)
+                    }
                     _ => {
                         return Err(Error::decode(
                             "the .npz archive is truncated: a member's data runs past its end",
@@ -227,7 +257,11 @@ impl NpzReader {
             }
             _ => Located::Compressed,
         };
-        let label = if method == CompressionMethod::Stored { "stored" } else { "deflate" };
+        let label = if method == CompressionMethod::Stored {
+            "stored"
+        } else {
+            "deflate"
+        };
         Ok((zi, loc, label))
     }
 
@@ -278,7 +312,13 @@ impl Plugin for NpzReader {
 
     fn metadata(&mut self, index: Option<usize>, _options: &Options) -> Result<Metadata> {
         let mut m = Metadata::new();
-        m.insert("names", self.names.iter().map(|n| Value::from(n.as_str())).collect::<Vec<_>>());
+        m.insert(
+            "names",
+            self.names
+                .iter()
+                .map(|n| Value::from(n.as_str()))
+                .collect::<Vec<_>>(),
+        );
         if let Some(i) = index {
             let (h, label) = self.header(i).map_err(|e| self.tag(i, e))?;
             m.insert("name", self.members[i].1.as_str());
@@ -302,7 +342,9 @@ impl Plugin for NpyWriter {
 
     fn write(&mut self, image: &NdImage, _options: &Options) -> Result<()> {
         if self.written {
-            return Err(Error::unsupported("NPY holds one array; write .npz for several"));
+            return Err(Error::unsupported(
+                "NPY holds one array; write .npz for several",
+            ));
         }
         with_ndimage!(image, a => a.write_npy(&mut self.out)).map_err(write_error)?;
         self.written = true;
@@ -316,7 +358,9 @@ impl Plugin for NpyWriter {
 
     fn close(&mut self) -> Result<()> {
         if !self.written {
-            return Err(Error::invalid_input("no array was written to the .npy file"));
+            return Err(Error::invalid_input(
+                "no array was written to the .npy file",
+            ));
         }
         self.out.flush()?;
         Ok(())
@@ -337,8 +381,15 @@ impl Plugin for NpzWriter {
     }
 
     fn write(&mut self, image: &NdImage, _options: &Options) -> Result<()> {
-        let zip = self.zip.as_mut().ok_or_else(|| Error::invalid_input("the archive is closed"))?;
-        let method = if self.compress { CompressionMethod::Deflated } else { CompressionMethod::Stored };
+        let zip = self
+            .zip
+            .as_mut()
+            .ok_or_else(|| Error::invalid_input("the archive is closed"))?;
+        let method = if self.compress {
+            CompressionMethod::Deflated
+        } else {
+            CompressionMethod::Stored
+        };
         let options = SimpleFileOptions::default()
             .compression_method(method)
             .large_file(image.nbytes() as u64 >= u32::MAX as u64 - (1 << 16));
@@ -350,11 +401,18 @@ impl Plugin for NpzWriter {
     }
 
     fn close(&mut self) -> Result<()> {
-        let zip = self.zip.take().ok_or_else(|| Error::invalid_input("the archive is closed"))?;
+        let zip = self
+            .zip
+            .take()
+            .ok_or_else(|| Error::invalid_input("the archive is closed"))?;
         if self.count == 0 {
-            return Err(Error::invalid_input("no array was written to the .npz archive"));
+            return Err(Error::invalid_input(
+                "no array was written to the .npz archive",
+            ));
         }
-        let mut out = zip.finish().map_err(|e| Error::encode(format!("cannot finish the .npz archive: {e}")))?;
+        let mut out = zip
+            .finish()
+            .map_err(|e| Error::encode(format!("cannot finish the .npz archive: {e}")))?;
         out.flush()?;
         Ok(())
     }

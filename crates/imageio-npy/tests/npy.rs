@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 
 use imageio::ndarray::{ArrayD, IxDyn};
 use imageio::{
-    immeta, immeta_with, imopen, improps, improps_with, imread, imread_with, imwrite,
-    imwrite_with, DType, ErrorKind, Index, IoMode, NdImage, ReadOptions, Value, WriteOptions,
+    immeta, immeta_with, imopen, improps, improps_with, imread, imread_with, imwrite, imwrite_with,
+    DType, ErrorKind, Index, IoMode, NdImage, ReadOptions, Value, WriteOptions,
 };
 
 /// An NPY file built by hand (independently of the plugin's writer).
@@ -28,7 +28,9 @@ fn npy(descr: &str, fortran: bool, shape: &str, data: &[u8]) -> Vec<u8> {
 
 fn ramp<T: imageio::Element>(shape: &[usize]) -> NdImage {
     let n: usize = shape.iter().product();
-    let data: Vec<T> = (0..n).map(|i| T::from_f64((i % 97) as f64 * 1.5 - 20.0)).collect();
+    let data: Vec<T> = (0..n)
+        .map(|i| T::from_f64((i % 97) as f64 * 1.5 - 20.0))
+        .collect();
     NdImage::from(ArrayD::from_shape_vec(IxDyn(shape), data).unwrap())
 }
 
@@ -48,7 +50,10 @@ fn every_dtype_round_trips_through_npy() {
         let back = imread(&p).unwrap();
         assert_eq!(back, img, "{}", img.dtype());
         let props = improps(&p).unwrap();
-        assert_eq!((props.shape, props.dtype, props.n_images), (vec![3, 5, 2], img.dtype(), Some(1)));
+        assert_eq!(
+            (props.shape, props.dtype, props.n_images),
+            (vec![3, 5, 2], img.dtype(), Some(1))
+        );
         let meta = immeta(&p).unwrap();
         assert_eq!(meta.get("dtype"), Some(&Value::from(img.dtype().name())));
         assert_eq!(meta.get("fortran_order"), Some(&Value::Bool(false)));
@@ -102,7 +107,9 @@ fn npz_write_appends_members_and_reads_back() {
     for compress in [false, true] {
         let p = dir.path().join(format!("a{compress}.npz"));
         let images = every_dtype(&[4, 3]);
-        let mut f = imageio::ImageFile::open_write(&p, &WriteOptions::new().option("compress", compress)).unwrap();
+        let mut f =
+            imageio::ImageFile::open_write(&p, &WriteOptions::new().option("compress", compress))
+                .unwrap();
         for img in &images {
             f.write(img).unwrap();
         }
@@ -119,7 +126,10 @@ fn npz_write_appends_members_and_reads_back() {
         for (i, img) in images.iter().enumerate() {
             assert_eq!(&r.read(Index::At(i)).unwrap(), img, "member {i}");
         }
-        assert_eq!(r.read(Index::At(10)).unwrap_err().kind(), ErrorKind::IndexOutOfRange);
+        assert_eq!(
+            r.read(Index::At(10)).unwrap_err().kind(),
+            ErrorKind::IndexOutOfRange
+        );
         let one = imread_with(&p, &ReadOptions::new().option("name", "arr_3")).unwrap();
         assert_eq!(one, images[3]);
         let e = imread_with(&p, &ReadOptions::new().option("name", "nope")).unwrap_err();
@@ -130,7 +140,10 @@ fn npz_write_appends_members_and_reads_back() {
     let stack = ramp::<u16>(&[3, 4, 5, 3]);
     imwrite(&p, &stack).unwrap();
     assert_eq!(improps(&p).unwrap().n_images, Some(3));
-    assert_eq!(imread_with(&p, &ReadOptions::new().index(Index::All)).unwrap(), stack);
+    assert_eq!(
+        imread_with(&p, &ReadOptions::new().index(Index::All)).unwrap(),
+        stack
+    );
     let props = improps_with(&p, &ReadOptions::new().index(Index::All)).unwrap();
     assert_eq!(props.shape, vec![3, 4, 5, 3]);
 }
@@ -138,15 +151,24 @@ fn npz_write_appends_members_and_reads_back() {
 #[test]
 fn fortran_order_and_big_endian_read() {
     // [[1, 2, 3], [4, 5, 6]] as big-endian int32 in Fortran order: 1 4 2 5 3 6.
-    let data: Vec<u8> = [1i32, 4, 2, 5, 3, 6].iter().flat_map(|v| v.to_be_bytes()).collect();
+    let data: Vec<u8> = [1i32, 4, 2, 5, 3, 6]
+        .iter()
+        .flat_map(|v| v.to_be_bytes())
+        .collect();
     let img = imageio::imdecode(&npy(">i4", true, "(2, 3)", &data)).unwrap();
     let a = img.into_array::<i32>().unwrap();
     assert!(a.is_standard_layout());
     assert_eq!(a.as_slice().unwrap(), &[1, 2, 3, 4, 5, 6]);
     // Big-endian float64, C order.
-    let data: Vec<u8> = [1.5f64, -2.25].iter().flat_map(|v| v.to_be_bytes()).collect();
+    let data: Vec<u8> = [1.5f64, -2.25]
+        .iter()
+        .flat_map(|v| v.to_be_bytes())
+        .collect();
     let img = imageio::imdecode(&npy(">f8", false, "(2,)", &data)).unwrap();
-    assert_eq!(img.into_array::<f64>().unwrap().as_slice().unwrap(), &[1.5, -2.25]);
+    assert_eq!(
+        img.into_array::<f64>().unwrap().as_slice().unwrap(),
+        &[1.5, -2.25]
+    );
     let meta = imageio::immeta(npy(">f8", false, "(2,)", &data)).unwrap();
     assert_eq!(meta.get("descr"), Some(&Value::from(">f8")));
 }
@@ -158,13 +180,17 @@ fn hostile_headers_fail_cleanly_and_small() {
     let e = imageio::imdecode(&bomb).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::LimitExceeded, "{e}");
     let bomb = npy("<f8", false, "(1000000000000000,)", &[0; 16]);
-    assert_eq!(imageio::imdecode(&bomb).unwrap_err().kind(), ErrorKind::LimitExceeded);
+    assert_eq!(
+        imageio::imdecode(&bomb).unwrap_err().kind(),
+        ErrorKind::LimitExceeded
+    );
     // Properties answer from the header, so they see the huge shape without allocating it.
     assert_eq!(improps(bomb).unwrap().shape, vec![1_000_000_000_000_000]);
     // Truncated everywhere: in the header, in the data.
     let good = npy("<u2", false, "(4, 4)", &[7; 32]);
     for n in [9, 20, 63, 64, 90] {
-        let e = imageio::imread_with(&good[..n], &ReadOptions::new().extension(".npy")).unwrap_err();
+        let e =
+            imageio::imread_with(&good[..n], &ReadOptions::new().extension(".npy")).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Decode, "{n}: {e}");
     }
     let e = imageio::imdecode(&npy("|O", false, "(2,)", &[0; 16])).unwrap_err();
@@ -184,7 +210,10 @@ fn a_zip_that_is_not_npz_is_declined() {
     assert_eq!(e.kind(), ErrorKind::Declined, "{e}");
     // Not NPY at all, named .npy: declined by npy, then nothing else fits.
     let fake = dir.path().join("fake.npy");
-    std::fs::File::create(&fake).unwrap().write_all(b"hello, world").unwrap();
+    std::fs::File::create(&fake)
+        .unwrap()
+        .write_all(b"hello, world")
+        .unwrap();
     let e = imread_with(&fake, &ReadOptions::new().plugin("npy")).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Declined);
 }
@@ -196,7 +225,10 @@ fn corpus() -> Option<PathBuf> {
     if root.join("npy").is_dir() {
         Some(root)
     } else {
-        eprintln!("note: corpus not found at {} (set IMAGEIO_CORPUS); skipping", root.display());
+        eprintln!(
+            "note: corpus not found at {} (set IMAGEIO_CORPUS); skipping",
+            root.display()
+        );
         None
     }
 }
@@ -212,38 +244,84 @@ fn corpus_files_written_by_numpy() {
     let a = imread(c("array.npy")).unwrap();
     assert_eq!(a.shape(), &[2, 3]);
     assert_eq!(flat::<i32>(a), vec![0, 1, 2, 3, 4, 5]);
-    for f in ["example_f64_little_endian_standard.npy", "example_f64_little_endian_fortran.npy"] {
+    for f in [
+        "example_f64_little_endian_standard.npy",
+        "example_f64_little_endian_fortran.npy",
+    ] {
         let a = imread(c(f)).unwrap();
         assert_eq!(a.shape(), &[2, 3, 4], "{f}");
-        assert_eq!(flat::<f64>(a), (0..24).map(f64::from).collect::<Vec<_>>(), "{f}");
+        assert_eq!(
+            flat::<f64>(a),
+            (0..24).map(f64::from).collect::<Vec<_>>(),
+            "{f}"
+        );
     }
-    assert_eq!(immeta(c("example_f64_little_endian_fortran.npy")).unwrap().get("fortran_order"), Some(&Value::Bool(true)));
+    assert_eq!(
+        immeta(c("example_f64_little_endian_fortran.npy"))
+            .unwrap()
+            .get("fortran_order"),
+        Some(&Value::Bool(true))
+    );
     // Big endian: a[i, j] = 97 * (30 i + j).
-    let a = imread(c("gen_gray_u16_be.npy")).unwrap().into_array::<u16>().unwrap();
+    let a = imread(c("gen_gray_u16_be.npy"))
+        .unwrap()
+        .into_array::<u16>()
+        .unwrap();
     assert_eq!(a.shape(), &[20, 30]);
     assert_eq!((a[[1, 2]], a[[19, 29]]), (3104, 58103));
-    assert!(a.indexed_iter().all(|(ix, &v)| v as usize == 97 * (30 * ix[0] + ix[1])));
-    let a = imread(c("gen_rgba_u8_fortran.npy")).unwrap().into_array::<u8>().unwrap();
+    assert!(a
+        .indexed_iter()
+        .all(|(ix, &v)| v as usize == 97 * (30 * ix[0] + ix[1])));
+    let a = imread(c("gen_rgba_u8_fortran.npy"))
+        .unwrap()
+        .into_array::<u8>()
+        .unwrap();
     assert_eq!(a.shape(), &[10, 12, 4]);
-    assert_eq!(a.slice(imageio::ndarray::s![1, 2, ..]).to_vec(), vec![58, 50, 225, 49]);
-    assert_eq!(a.slice(imageio::ndarray::s![9, 11, ..]).to_vec(), vec![42, 149, 199, 132]);
+    assert_eq!(
+        a.slice(imageio::ndarray::s![1, 2, ..]).to_vec(),
+        vec![58, 50, 225, 49]
+    );
+    assert_eq!(
+        a.slice(imageio::ndarray::s![9, 11, ..]).to_vec(),
+        vec![42, 149, 199, 132]
+    );
     assert_eq!(a.iter().map(|&v| v as u64).sum::<u64>(), 60432);
     // float16 widened exactly: linspace(-2, 2, 64) rounded to half precision.
-    let a = imread(c("gen_f16.npy")).unwrap().into_array::<f32>().unwrap();
-    assert_eq!((a[[0, 0]], a[[0, 1]], a[[7, 7]]), (-2.0, -1.9365234375, 2.0));
+    let a = imread(c("gen_f16.npy"))
+        .unwrap()
+        .into_array::<f32>()
+        .unwrap();
+    assert_eq!(
+        (a[[0, 0]], a[[0, 1]], a[[7, 7]]),
+        (-2.0, -1.9365234375, 2.0)
+    );
     assert_eq!(a.sum(), 0.0);
-    let a = imread(c("gen_volume_f32.npy")).unwrap().into_array::<f32>().unwrap();
+    let a = imread(c("gen_volume_f32.npy"))
+        .unwrap()
+        .into_array::<f32>()
+        .unwrap();
     assert_eq!(a.shape(), &[4, 16, 16]);
-    assert_eq!((a[[2, 7, 9]], a[[3, 15, 15]]), (-1.5657577514648438f64 as f32, 1.0470455884933472f64 as f32));
+    assert_eq!(
+        (a[[2, 7, 9]], a[[3, 15, 15]]),
+        (-1.5657577514648438f64 as f32, 1.0470455884933472f64 as f32)
+    );
     let a = imread(c("gen_v2_header.npy")).unwrap();
     assert_eq!(flat::<i32>(a), (0..12).collect::<Vec<_>>());
     let a = imread(c("gen_rgb_u8_32x48x3.npy")).unwrap();
     assert_eq!(a.shape(), &[32, 48, 3]);
-    assert!(flat::<u8>(a).iter().enumerate().all(|(i, &v)| v as usize == i % 251));
+    assert!(flat::<u8>(a)
+        .iter()
+        .enumerate()
+        .all(|(i, &v)| v as usize == i % 251));
     // bool reads as u8 0/1; a 0-d array keeps its empty shape; (0, 3) stays (0, 3).
-    let a = imread(c("gen_bool_mask.npy")).unwrap().into_array::<u8>().unwrap();
+    let a = imread(c("gen_bool_mask.npy"))
+        .unwrap()
+        .into_array::<u8>()
+        .unwrap();
     assert_eq!(a.shape(), &[16, 16]);
-    assert!(a.indexed_iter().all(|(ix, &v)| v == ((ix[0] + ix[1]) % 2) as u8));
+    assert!(a
+        .indexed_iter()
+        .all(|(ix, &v)| v == ((ix[0] + ix[1]) % 2) as u8));
     let a = imread(c("example_bool_standard.npy")).unwrap();
     assert_eq!(flat::<u8>(a)[..8], [1, 0, 1, 0, 1, 1, 0, 1]);
     let a = imread(c("gen_i64_scalar0d.npy")).unwrap();
@@ -258,18 +336,33 @@ fn corpus_npz_archives() {
     let c = |name: &str| root.join("npy").join(name);
     let p = c("gen_multi_compressed.npz");
     let meta = immeta_with(&p, &ReadOptions::new().index(Index::All)).unwrap();
-    let names: Vec<Value> = ["c", "arr_0", "arr_1"].iter().map(|&n| Value::from(n)).collect();
+    let names: Vec<Value> = ["c", "arr_0", "arr_1"]
+        .iter()
+        .map(|&n| Value::from(n))
+        .collect();
     assert_eq!(meta.get("names"), Some(&Value::List(names)));
     let mut f = imopen(&p, IoMode::Read).unwrap();
     assert_eq!(f.n_images().unwrap(), Some(3));
-    assert_eq!(flat::<i16>(f.read(Index::At(0)).unwrap()), vec![1, 0, 0, 0, 1, 0, 0, 0, 1]);
+    assert_eq!(
+        flat::<i16>(f.read(Index::At(0)).unwrap()),
+        vec![1, 0, 0, 0, 1, 0, 0, 0, 1]
+    );
     let rgb = f.read(Index::At(1)).unwrap();
     assert_eq!(rgb.shape(), &[32, 48, 3]);
-    assert!(flat::<u8>(rgb).iter().enumerate().all(|(i, &v)| v as usize == i % 251));
-    assert_eq!(flat::<f64>(f.read(Index::At(2)).unwrap()), (0..10).map(f64::from).collect::<Vec<_>>());
+    assert!(flat::<u8>(rgb)
+        .iter()
+        .enumerate()
+        .all(|(i, &v)| v as usize == i % 251));
+    assert_eq!(
+        flat::<f64>(f.read(Index::At(2)).unwrap()),
+        (0..10).map(f64::from).collect::<Vec<_>>()
+    );
     let p = c("gen_multi_uncompressed.npz");
     let m = immeta(&p).unwrap();
-    assert_eq!((m.get("name"), m.get("compression")), (Some(&Value::from("image")), Some(&Value::from("stored"))));
+    assert_eq!(
+        (m.get("name"), m.get("compression")),
+        (Some(&Value::from("image")), Some(&Value::from("stored")))
+    );
     let v = imread_with(&p, &ReadOptions::new().option("name", "values")).unwrap();
     assert_eq!(flat::<f64>(v), (0..10).map(f64::from).collect::<Vec<_>>());
     let stent = imread(c("stent.npz")).unwrap().into_array::<i16>().unwrap();
@@ -285,7 +378,10 @@ fn corpus_refusals() {
         ("npy/py2-objarr.npy", ErrorKind::Unsupported),
         ("npy/py3-objarr.npy", ErrorKind::Unsupported),
         ("npy/py3-objarr.npz", ErrorKind::Unsupported),
-        ("npy/example_c64_big_endian_fortran.npy", ErrorKind::Unsupported),
+        (
+            "npy/example_c64_big_endian_fortran.npy",
+            ErrorKind::Unsupported,
+        ),
         ("npy/gen_structured.npy", ErrorKind::Unsupported),
         ("npy/gen_v3_header_utf8.npy", ErrorKind::Unsupported),
         ("malformed/npy_bad_version.npy", ErrorKind::Decode),
@@ -293,7 +389,10 @@ fn corpus_refusals() {
     ] {
         let e = imread(root.join(f)).unwrap_err();
         assert_eq!(e.kind(), kind, "{f}: {e}");
-        assert!(e.to_string().contains(f.rsplit('/').next().unwrap()), "names the file: {e}");
+        assert!(
+            e.to_string().contains(f.rsplit('/').next().unwrap()),
+            "names the file: {e}"
+        );
     }
     // A bool byte that is neither 0 nor 1 reads as 1.
     let a = imread(root.join("malformed/npy_example_bool_bad_value.npy")).unwrap();

@@ -20,7 +20,9 @@ enum Kind {
     Gif,
     /// `default_outside`: the default image is not part of the animation and
     /// is index 0 (as Pillow and imageio count it).
-    Apng { default_outside: bool },
+    Apng {
+        default_outside: bool,
+    },
     WebP,
 }
 
@@ -41,7 +43,11 @@ pub(crate) struct Animation {
 
 impl Animation {
     /// An animation when `data` is a GIF, an APNG or an animated WebP.
-    pub(crate) fn probe(data: &SharedBytes, format: ImageFormat, limits: Limits) -> Result<Option<Animation>> {
+    pub(crate) fn probe(
+        data: &SharedBytes,
+        format: ImageFormat,
+        limits: Limits,
+    ) -> Result<Option<Animation>> {
         let base = |kind, alpha, width, height, count, durations, loop_count| Animation {
             data: data.clone(),
             format,
@@ -59,20 +65,42 @@ impl Animation {
             ImageFormat::Gif => {
                 let w = walk_gif(data, limits)?;
                 limits.check_dimensions(w.width as u64, w.height as u64)?;
-                Ok(Some(base(Kind::Gif, w.transparent, w.width, w.height, Some(w.delays.len()), w.delays, w.loop_count)))
+                Ok(Some(base(
+                    Kind::Gif,
+                    w.transparent,
+                    w.width,
+                    w.height,
+                    Some(w.delays.len()),
+                    w.delays,
+                    w.loop_count,
+                )))
             }
             ImageFormat::Png => {
-                let Some(apng) = walk_png(data) else { return Ok(None) };
-                let d = PngDecoder::new(Cursor::new(data.clone())).map_err(|e| decode_err(format, e))?;
+                let Some(apng) = walk_png(data) else {
+                    return Ok(None);
+                };
+                let d = PngDecoder::new(Cursor::new(data.clone()))
+                    .map_err(|e| decode_err(format, e))?;
                 let (w, h) = d.dimensions();
                 limits.check_dimensions(w as u64, h as u64)?;
                 let alpha = d.color_type().has_alpha();
                 let count = apng.num_frames as usize + apng.default_outside as usize;
                 let loop_count = Some(apng.num_plays as i64);
-                Ok(Some(base(Kind::Apng { default_outside: apng.default_outside }, alpha, w, h, Some(count), Vec::new(), loop_count)))
+                Ok(Some(base(
+                    Kind::Apng {
+                        default_outside: apng.default_outside,
+                    },
+                    alpha,
+                    w,
+                    h,
+                    Some(count),
+                    Vec::new(),
+                    loop_count,
+                )))
             }
             ImageFormat::WebP => {
-                let d = WebPDecoder::new(Cursor::new(data.clone())).map_err(|e| decode_err(format, e))?;
+                let d = WebPDecoder::new(Cursor::new(data.clone()))
+                    .map_err(|e| decode_err(format, e))?;
                 if !d.has_animation() {
                     return Ok(None);
                 }
@@ -103,13 +131,19 @@ impl Animation {
 
     /// The properties of every frame (they share the canvas).
     pub(crate) fn properties(&self) -> Result<ImageProperties> {
-        Ok(ImageProperties::new(vec![self.height as usize, self.width as usize, self.channels()], DType::U8))
+        Ok(ImageProperties::new(
+            vec![self.height as usize, self.width as usize, self.channels()],
+            DType::U8,
+        ))
     }
 
     /// Frame `i`, composited.
     pub(crate) fn frame(&mut self, i: usize) -> Result<NdImage> {
         let frames = self.decode_all()?;
-        frames.get(i).cloned().ok_or_else(|| Error::index_out_of_range(i, Some(frames.len())))
+        frames
+            .get(i)
+            .cloned()
+            .ok_or_else(|| Error::index_out_of_range(i, Some(frames.len())))
     }
 
     /// Animation metadata: `duration` (ms) of frame `index`, or the list of
@@ -131,7 +165,10 @@ impl Animation {
                     m.insert("duration", *d);
                 }
             }
-            None => m.insert("duration", Value::List(self.durations.iter().map(|&d| d.into()).collect())),
+            None => m.insert(
+                "duration",
+                Value::List(self.durations.iter().map(|&d| d.into()).collect()),
+            ),
         }
         Ok(())
     }
@@ -142,7 +179,10 @@ impl Animation {
         if self.alpha {
             NdImage::from_shape_vec(&[h, w, 4], raw).expect("canvas size")
         } else {
-            let rgb: Vec<u8> = raw.chunks_exact(4).flat_map(|p| [p[0], p[1], p[2]]).collect();
+            let rgb: Vec<u8> = raw
+                .chunks_exact(4)
+                .flat_map(|p| [p[0], p[1], p[2]])
+                .collect();
             NdImage::from_shape_vec(&[h, w, 3], rgb).expect("canvas size")
         }
     }
@@ -151,7 +191,8 @@ impl Animation {
         if self.frames.is_none() {
             let frame_bytes = self.width as u64 * self.height as u64 * 4;
             if let Some(n) = self.count {
-                self.limits.check_alloc(frame_bytes.saturating_mul(n as u64))?;
+                self.limits
+                    .check_alloc(frame_bytes.saturating_mul(n as u64))?;
             }
             let cursor = Cursor::new(self.data.clone());
             let fmt = self.format;
@@ -166,7 +207,11 @@ impl Animation {
                         out.push(self.default_image(still)?);
                         durations.push(0.0);
                     }
-                    PngDecoder::new(cursor).map_err(err)?.apng().map_err(err)?.into_frames()
+                    PngDecoder::new(cursor)
+                        .map_err(err)?
+                        .apng()
+                        .map_err(err)?
+                        .into_frames()
                 }
                 Kind::WebP => WebPDecoder::new(cursor).map_err(err)?.into_frames(),
             };
@@ -176,11 +221,18 @@ impl Animation {
                 total = total.saturating_add(frame_bytes);
                 self.limits.check_alloc(total)?;
                 let (num, den) = f.delay().numer_denom_ms();
-                durations.push(if den == 0 { 0.0 } else { num as f64 / den as f64 });
+                durations.push(if den == 0 {
+                    0.0
+                } else {
+                    num as f64 / den as f64
+                });
                 out.push(self.to_array(f));
             }
             if out.is_empty() {
-                return Err(Error::decode(format!("{:?}: the animation has no frames", self.format)));
+                return Err(Error::decode(format!(
+                    "{:?}: the animation has no frames",
+                    self.format
+                )));
             }
             if self.kind != Kind::Gif {
                 self.durations = durations;
@@ -242,7 +294,13 @@ fn walk_gif(data: &SharedBytes, limits: Limits) -> Result<GifWalk> {
     if delays.is_empty() {
         return Err(Error::decode("GIF: the file has no image"));
     }
-    Ok(GifWalk { width, height, transparent, delays, loop_count })
+    Ok(GifWalk {
+        width,
+        height,
+        transparent,
+        delays,
+        loop_count,
+    })
 }
 
 struct ApngWalk {
@@ -275,5 +333,9 @@ fn walk_png(data: &[u8]) -> Option<ApngWalk> {
         pos = pos.checked_add(12)?.checked_add(len)?;
     }
     let (num_frames, num_plays) = actl?;
-    Some(ApngWalk { num_frames, num_plays, default_outside: !fctl_before_idat })
+    Some(ApngWalk {
+        num_frames,
+        num_plays,
+        default_outside: !fctl_before_idat,
+    })
 }

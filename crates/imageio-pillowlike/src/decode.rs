@@ -24,7 +24,10 @@ pub(crate) fn decoder(
 ) -> Result<Box<dyn ImageDecoder>> {
     let mut reader = ImageReader::with_format(Cursor::new(data.clone()), format);
     reader.limits(image_limits(limits));
-    reader.into_decoder().map(|d| Box::new(d) as Box<dyn ImageDecoder>).map_err(|e| decode_err(format, e))
+    reader
+        .into_decoder()
+        .map(|d| Box::new(d) as Box<dyn ImageDecoder>)
+        .map_err(|e| decode_err(format, e))
 }
 
 /// The array shape and dtype for an `image` colour type.
@@ -41,14 +44,22 @@ pub(crate) fn layout(color: ColorType, width: u32, height: u32) -> Result<(Vec<u
         ColorType::Rgba16 => (4, DType::U16),
         ColorType::Rgb32F => (3, DType::F32),
         ColorType::Rgba32F => (4, DType::F32),
-        other => return Err(Error::unsupported(format!("the colour type {other:?} is not supported"))),
+        other => {
+            return Err(Error::unsupported(format!(
+                "the colour type {other:?} is not supported"
+            )))
+        }
     };
     let shape = if c == 1 { vec![h, w] } else { vec![h, w, c] };
     Ok((shape, dtype))
 }
 
 /// Shape and dtype from the header, without decoding pixels.
-pub(crate) fn header(data: &SharedBytes, format: ImageFormat, limits: Limits) -> Result<(Vec<usize>, DType)> {
+pub(crate) fn header(
+    data: &SharedBytes,
+    format: ImageFormat,
+    limits: Limits,
+) -> Result<(Vec<usize>, DType)> {
     let d = decoder(data, format, limits)?;
     let (w, h) = d.dimensions();
     layout(d.color_type(), w, h)
@@ -62,7 +73,9 @@ pub(crate) fn decode(data: &SharedBytes, format: ImageFormat, limits: Limits) ->
     let (shape, dtype) = layout(d.color_type(), w, h)?;
     limits.check_shape(&shape, dtype)?;
     if (d.total_bytes()) != (shape.iter().product::<usize>() * dtype.size()) as u64 {
-        return Err(Error::decode("the decoder's buffer size does not match its colour type"));
+        return Err(Error::decode(
+            "the decoder's buffer size does not match its colour type",
+        ));
     }
     let mut img = NdImage::zeros(&shape, dtype);
     let buf = img.as_bytes_mut().expect("fresh arrays are contiguous");
@@ -71,7 +84,12 @@ pub(crate) fn decode(data: &SharedBytes, format: ImageFormat, limits: Limits) ->
 }
 
 /// Metadata of a still image: ICC profile, EXIF, orientation, colour type.
-pub(crate) fn metadata(data: &SharedBytes, format: ImageFormat, limits: Limits, m: &mut Metadata) -> Result<()> {
+pub(crate) fn metadata(
+    data: &SharedBytes,
+    format: ImageFormat,
+    limits: Limits,
+    m: &mut Metadata,
+) -> Result<()> {
     let mut d = decoder(data, format, limits)?;
     m.insert("color_type", format!("{:?}", d.original_color_type()));
     if let Ok(Some(icc)) = d.icc_profile() {
@@ -125,9 +143,14 @@ pub(crate) fn ico_single_entry(data: &SharedBytes, index: usize) -> Result<Share
     let e = &data[6 + 16 * index..6 + 16 * (index + 1)];
     let size = u32::from_le_bytes([e[8], e[9], e[10], e[11]]) as usize;
     let offset = u32::from_le_bytes([e[12], e[13], e[14], e[15]]) as usize;
-    let end = offset.checked_add(size).filter(|&end| end <= data.len()).ok_or_else(|| {
-        Error::decode(format!("ICO: entry {index} lies outside the file (offset {offset}, size {size})"))
-    })?;
+    let end = offset
+        .checked_add(size)
+        .filter(|&end| end <= data.len())
+        .ok_or_else(|| {
+            Error::decode(format!(
+                "ICO: entry {index} lies outside the file (offset {offset}, size {size})"
+            ))
+        })?;
     let mut out = Vec::with_capacity(22 + size);
     out.extend_from_slice(&[0, 0, 1, 0, 1, 0]);
     out.extend_from_slice(&e[..12]);

@@ -22,7 +22,13 @@ pub(crate) struct Encoder {
 
 impl Encoder {
     pub(crate) fn new(writer: Writer, format: ImageFormat, ext: String) -> Self {
-        Encoder { writer: Some(writer), format, ext, written: 0, gif: None }
+        Encoder {
+            writer: Some(writer),
+            format,
+            ext,
+            written: 0,
+            gif: None,
+        }
     }
 }
 
@@ -48,12 +54,16 @@ fn color_type(c: usize, dtype: DType, ext: &str) -> Result<ExtendedColorType> {
 }
 
 fn png_compression(v: Option<&Value>) -> Result<CompressionType> {
-    let Some(v) = v else { return Ok(CompressionType::Fast) };
+    let Some(v) = v else {
+        return Ok(CompressionType::Fast);
+    };
     if let Some(level) = v.as_int() {
         return match level {
             0 => Ok(CompressionType::Uncompressed),
             1..=9 => Ok(CompressionType::Level(level as u8)),
-            _ => Err(Error::invalid_option(format!("compression level {level} is not in 0..9"))),
+            _ => Err(Error::invalid_option(format!(
+                "compression level {level} is not in 0..9"
+            ))),
         };
     }
     match v.as_str().map(str::to_ascii_lowercase).as_deref() {
@@ -68,7 +78,11 @@ fn png_compression(v: Option<&Value>) -> Result<CompressionType> {
 }
 
 fn png_filter(v: Option<&Value>) -> FilterType {
-    match v.and_then(Value::as_str).map(str::to_ascii_lowercase).as_deref() {
+    match v
+        .and_then(Value::as_str)
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
         Some("none") => FilterType::NoFilter,
         Some("sub") => FilterType::Sub,
         Some("up") => FilterType::Up,
@@ -80,7 +94,10 @@ fn png_filter(v: Option<&Value>) -> FilterType {
 
 fn gif_frame(image: &NdImage, h: usize, w: usize, c: usize) -> Result<RgbaImage> {
     let a = image.as_array::<u8>().ok_or_else(|| {
-        Error::unsupported(format!("GIF frames are uint8, not {}: cast first", image.dtype()))
+        Error::unsupported(format!(
+            "GIF frames are uint8, not {}: cast first",
+            image.dtype()
+        ))
     })?;
     let a = a.as_standard_layout();
     let src = a.as_slice().expect("standard layout");
@@ -104,7 +121,9 @@ fn frame_duration(options: &Options, i: usize) -> Result<f64> {
             .or(l.last())
             .and_then(Value::as_float)
             .ok_or_else(|| Error::invalid_option("duration: an empty list")),
-        Some(v) => v.as_float().ok_or_else(|| Error::invalid_option("duration takes a number or a list")),
+        Some(v) => v
+            .as_float()
+            .ok_or_else(|| Error::invalid_option("duration takes a number or a list")),
     }
 }
 
@@ -123,8 +142,15 @@ impl Plugin for Encoder {
         if fmt == ImageFormat::Gif {
             let frame = gif_frame(image, h, w, c)?;
             if self.gif.is_none() {
-                let writer = self.writer.take().ok_or_else(|| Error::internal("writer taken"))?;
-                let speed = options.get("speed").and_then(Value::as_int).unwrap_or(10).clamp(1, 30);
+                let writer = self
+                    .writer
+                    .take()
+                    .ok_or_else(|| Error::internal("writer taken"))?;
+                let speed = options
+                    .get("speed")
+                    .and_then(Value::as_int)
+                    .unwrap_or(10)
+                    .clamp(1, 30);
                 let mut enc = GifEncoder::new_with_speed(writer, speed as i32);
                 let repeat = match options.get("loop").and_then(Value::as_int).unwrap_or(0) {
                     0 => Repeat::Infinite,
@@ -136,7 +162,8 @@ impl Plugin for Encoder {
             let ms = frame_duration(options, self.written)?;
             let delay = Delay::from_numer_denom_ms(ms.max(0.0).round() as u32, 1);
             let enc = self.gif.as_mut().expect("just made");
-            enc.encode_frame(Frame::from_parts(frame, 0, 0, delay)).map_err(|e| encode_err(fmt, e))?;
+            enc.encode_frame(Frame::from_parts(frame, 0, 0, delay))
+                .map_err(|e| encode_err(fmt, e))?;
             self.written += 1;
             return Ok(());
         }
@@ -156,13 +183,18 @@ impl Plugin for Encoder {
                 std_layout.as_bytes().expect("standard layout")
             }
         };
-        let writer = self.writer.as_mut().ok_or_else(|| Error::internal("writer taken"))?;
+        let writer = self
+            .writer
+            .as_mut()
+            .ok_or_else(|| Error::internal("writer taken"))?;
         let (w32, h32) = (w as u32, h as u32);
         match fmt {
             ImageFormat::Jpeg => {
                 let q = options.get("quality").and_then(Value::as_int).unwrap_or(75);
                 if !(1..=100).contains(&q) {
-                    return Err(Error::invalid_option(format!("JPEG quality {q} is not in 1..100")));
+                    return Err(Error::invalid_option(format!(
+                        "JPEG quality {q} is not in 1..100"
+                    )));
                 }
                 if matches!(ct, ExtendedColorType::La8 | ExtendedColorType::Rgba8) {
                     return Err(Error::unsupported(

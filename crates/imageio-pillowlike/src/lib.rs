@@ -33,21 +33,83 @@ use imageio_core::{
 pub const NAME: &str = "pillowlike";
 
 const READ_EXTENSIONS: &[&str] = &[
-    ".png", ".apng", ".jpg", ".jpeg", ".jpe", ".jfif", ".gif", ".webp", ".tif", ".tiff", ".bmp",
-    ".dib", ".ico", ".tga", ".pbm", ".pgm", ".ppm", ".pnm", ".pam", ".qoi", ".hdr", ".exr",
-    ".ff", ".farbfeld", ".dds",
+    ".png",
+    ".apng",
+    ".jpg",
+    ".jpeg",
+    ".jpe",
+    ".jfif",
+    ".gif",
+    ".webp",
+    ".tif",
+    ".tiff",
+    ".bmp",
+    ".dib",
+    ".ico",
+    ".tga",
+    ".pbm",
+    ".pgm",
+    ".ppm",
+    ".pnm",
+    ".pam",
+    ".qoi",
+    ".hdr",
+    ".exr",
+    ".ff",
+    ".farbfeld",
+    ".dds",
 ];
 
 #[cfg(feature = "avif")]
 const WRITE_EXTENSIONS: &[&str] = &[
-    ".png", ".jpg", ".jpeg", ".jpe", ".jfif", ".gif", ".webp", ".tif", ".tiff", ".bmp", ".ico",
-    ".tga", ".pbm", ".pgm", ".ppm", ".pnm", ".pam", ".qoi", ".hdr", ".exr", ".ff", ".farbfeld",
+    ".png",
+    ".jpg",
+    ".jpeg",
+    ".jpe",
+    ".jfif",
+    ".gif",
+    ".webp",
+    ".tif",
+    ".tiff",
+    ".bmp",
+    ".ico",
+    ".tga",
+    ".pbm",
+    ".pgm",
+    ".ppm",
+    ".pnm",
+    ".pam",
+    ".qoi",
+    ".hdr",
+    ".exr",
+    ".ff",
+    ".farbfeld",
     ".avif",
 ];
 #[cfg(not(feature = "avif"))]
 const WRITE_EXTENSIONS: &[&str] = &[
-    ".png", ".jpg", ".jpeg", ".jpe", ".jfif", ".gif", ".webp", ".tif", ".tiff", ".bmp", ".ico",
-    ".tga", ".pbm", ".pgm", ".ppm", ".pnm", ".pam", ".qoi", ".hdr", ".exr", ".ff", ".farbfeld",
+    ".png",
+    ".jpg",
+    ".jpeg",
+    ".jpe",
+    ".jfif",
+    ".gif",
+    ".webp",
+    ".tif",
+    ".tiff",
+    ".bmp",
+    ".ico",
+    ".tga",
+    ".pbm",
+    ".pgm",
+    ".ppm",
+    ".pnm",
+    ".pam",
+    ".qoi",
+    ".hdr",
+    ".exr",
+    ".ff",
+    ".farbfeld",
 ];
 
 const SIGNATURES: &[Signature] = &[
@@ -55,7 +117,11 @@ const SIGNATURES: &[Signature] = &[
     Signature::new(b"\xFF\xD8\xFF"),
     Signature::new(b"GIF87a"),
     Signature::new(b"GIF89a"),
-    Signature::masked(0, b"RIFF\0\0\0\0WEBP", b"\xFF\xFF\xFF\xFF\0\0\0\0\xFF\xFF\xFF\xFF"),
+    Signature::masked(
+        0,
+        b"RIFF\0\0\0\0WEBP",
+        b"\xFF\xFF\xFF\xFF\0\0\0\0\xFF\xFF\xFF\xFF",
+    ),
     Signature::new(b"II*\0"),
     Signature::new(b"MM\0*"),
     Signature::new(b"II+\0"),
@@ -95,7 +161,12 @@ const WRITE_OPTIONS: &[OptionSpec] = &[
         "GIF frame duration in ms: one value, or one per frame",
     ),
     OptionSpec::new("loop", OptionKind::Int, "0", "GIF loop count, 0 = forever"),
-    OptionSpec::new("speed", OptionKind::Int, "10", "GIF quantizer speed 1 (best) ..30 (fastest); AVIF speed 1..10"),
+    OptionSpec::new(
+        "speed",
+        OptionKind::Int,
+        "10",
+        "GIF quantizer speed 1 (best) ..30 (fastest); AVIF speed 1..10",
+    ),
 ];
 
 imageio_core::inventory::submit! {
@@ -118,9 +189,9 @@ pub(crate) fn decode_err(format: ImageFormat, e: image::ImageError) -> Error {
     match e {
         E::Limits(l) => Error::limit(format!("{format:?}: {l}")),
         E::Unsupported(u) => Error::unsupported(format!("{format:?}: {u}")),
-        E::IoError(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => {
-            Error::decode(format!("{format:?}: unexpected end of data: the file is truncated"))
-        }
+        E::IoError(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => Error::decode(format!(
+            "{format:?}: unexpected end of data: the file is truncated"
+        )),
         E::IoError(io) => Error::decode(format!("{format:?}: {io}")),
         other => Error::decode(format!("{format:?}: {other}")),
     }
@@ -160,9 +231,7 @@ fn open(request: &mut Request) -> imageio_core::Result<Box<dyn Plugin>> {
                 Ok(f) => f,
                 Err(_) => match format_by_extension_only(request.extension()) {
                     Some(f) => f,
-                    None => {
-                        return Err(Error::declined("not a format the image crate recognises"))
-                    }
+                    None => return Err(Error::declined("not a format the image crate recognises")),
                 },
             };
             let data = request.bytes()?;
@@ -190,7 +259,13 @@ struct Reader {
 
 impl Reader {
     fn new(data: SharedBytes, format: ImageFormat, limits: Limits) -> Self {
-        Reader { data, format, limits, anim: None, ico_entries: None }
+        Reader {
+            data,
+            format,
+            limits,
+            anim: None,
+            ico_entries: None,
+        }
     }
 
     /// True when the resource is an animation `image` composites frame by frame.
@@ -237,7 +312,11 @@ impl Plugin for Reader {
         self.count().map(Some)
     }
 
-    fn properties(&mut self, index: usize, _options: &Options) -> imageio_core::Result<ImageProperties> {
+    fn properties(
+        &mut self,
+        index: usize,
+        _options: &Options,
+    ) -> imageio_core::Result<ImageProperties> {
         self.check_index(index)?;
         if let Some(a) = self.animation()? {
             return a.properties();
@@ -247,7 +326,11 @@ impl Plugin for Reader {
         Ok(ImageProperties::new(shape, dtype))
     }
 
-    fn metadata(&mut self, index: Option<usize>, _options: &Options) -> imageio_core::Result<Metadata> {
+    fn metadata(
+        &mut self,
+        index: Option<usize>,
+        _options: &Options,
+    ) -> imageio_core::Result<Metadata> {
         if let Some(i) = index {
             self.check_index(i)?;
         }

@@ -30,3 +30,8 @@ pub use imageio_pillowlike as pillowlike;
 /// NPY and NPZ, numpy's own formats (every dtype, any shape, lossless).
 #[cfg(feature = "npy")]
 pub use imageio_npy as npy;
+
+/// The README's example, compiled and run as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+pub struct ReadmeDoctests;

@@ -34,7 +34,9 @@ mod probe {
 }
 
 fn gradient_rgb(h: usize, w: usize) -> Array3<u8> {
-    Array3::from_shape_fn((h, w, 3), |(y, x, c)| ((x * 7 + y * 3 + c * 50) % 256) as u8)
+    Array3::from_shape_fn((h, w, 3), |(y, x, c)| {
+        ((x * 7 + y * 3 + c * 50) % 256) as u8
+    })
 }
 
 fn tmp() -> tempfile::TempDir {
@@ -65,7 +67,11 @@ fn every_default_plugin_is_registered() {
 fn extension_priority_puts_first_party_plugins_first() {
     let png = imencode(&NdImage::from(gradient_rgb(4, 4)), ".png").unwrap();
     let req = Request::for_read(png.into(), Some(".png"), Default::default()).unwrap();
-    let order: Vec<&str> = imageio::candidates(&req).unwrap().iter().map(|p| p.name).collect();
+    let order: Vec<&str> = imageio::candidates(&req)
+        .unwrap()
+        .iter()
+        .map(|p| p.name)
+        .collect();
     let pos = |n: &str| order.iter().position(|x| *x == n).unwrap();
     assert!(pos("pillowlike") < pos("zz-probe"), "{order:?}");
     if order.contains(&"png") {
@@ -93,13 +99,18 @@ fn content_decides_when_the_extension_lies_or_is_missing() {
 #[test]
 fn explicit_and_unknown_plugins() {
     let png = imencode(&NdImage::from(gradient_rgb(3, 3)), ".png").unwrap();
-    let mut f = imageio::ImageFile::open_read(png.clone(), &ReadOptions::new().plugin("pillowlike")).unwrap();
+    let mut f =
+        imageio::ImageFile::open_read(png.clone(), &ReadOptions::new().plugin("pillowlike"))
+            .unwrap();
     assert_eq!(f.plugin_name(), "pillowlike");
     assert_eq!(f.read(Index::At(0)).unwrap().shape(), &[3, 3, 3]);
 
     let e = imread_with(png.clone(), &ReadOptions::new().plugin("nonesuch")).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::NoPlugin);
-    assert!(e.to_string().contains("pillowlike"), "lists the linked plugins: {e}");
+    assert!(
+        e.to_string().contains("pillowlike"),
+        "lists the linked plugins: {e}"
+    );
 
     let e = imread_with(png, &ReadOptions::new().plugin("zz-probe")).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Declined);
@@ -117,10 +128,17 @@ fn a_known_extension_whose_plugin_is_not_linked_names_the_crate() {
     let e = imread(&clip).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::PluginNotLinked, "{e}");
     let msg = e.to_string();
-    assert!(msg.contains("imageio-ffmpeg") && msg.contains("`ffmpeg` feature"), "{msg}");
+    assert!(
+        msg.contains("imageio-ffmpeg") && msg.contains("`ffmpeg` feature"),
+        "{msg}"
+    );
     assert!(msg.contains("clip.mp4"), "names the file: {msg}");
 
-    let e = imwrite(dir.path().join("out.mp4"), &NdImage::from(gradient_rgb(4, 4))).unwrap_err();
+    let e = imwrite(
+        dir.path().join("out.mp4"),
+        &NdImage::from(gradient_rgb(4, 4)),
+    )
+    .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::PluginNotLinked, "{e}");
 
     let e = imread_with(&clip, &ReadOptions::new().plugin("ffmpeg")).unwrap_err();
@@ -144,7 +162,10 @@ fn unreadable_files_fail_cleanly() {
     std::fs::write(&empty, b"").unwrap();
     assert!(imread(&empty).is_err());
 
-    assert_eq!(imread(dir.path()).unwrap_err().kind(), ErrorKind::InvalidInput);
+    assert_eq!(
+        imread(dir.path()).unwrap_err().kind(),
+        ErrorKind::InvalidInput
+    );
 
     let png = imencode(&NdImage::from(gradient_rgb(64, 64)), ".png").unwrap();
     for cut in [9, 33, 60, png.len() / 2, png.len() - 13] {
@@ -163,7 +184,11 @@ fn png_bomb() -> Vec<u8> {
         for &b in data {
             crc ^= b as u32;
             for _ in 0..8 {
-                crc = if crc & 1 != 0 { 0xEDB8_8320 ^ (crc >> 1) } else { crc >> 1 };
+                crc = if crc & 1 != 0 {
+                    0xEDB8_8320 ^ (crc >> 1)
+                } else {
+                    crc >> 1
+                };
             }
         }
         !crc
@@ -187,7 +212,10 @@ fn png_bomb() -> Vec<u8> {
 fn a_decompression_bomb_header_is_refused() {
     let e = imdecode(&png_bomb()).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::LimitExceeded, "{e}");
-    let l = imageio::Limits { max_pixels: 10, ..Default::default() };
+    let l = imageio::Limits {
+        max_pixels: 10,
+        ..Default::default()
+    };
     let png = imencode(&NdImage::from(gradient_rgb(4, 4)), ".png").unwrap();
     let e = imread_with(png, &ReadOptions::new().limits(l)).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::LimitExceeded, "{e}");
@@ -198,12 +226,21 @@ fn options_are_validated_against_the_plugin() {
     let img = NdImage::from(gradient_rgb(8, 8));
     let e = imencode_with(&img, ".jpg", &WriteOptions::new().option("qualty", 90)).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::InvalidOption);
-    assert!(e.to_string().contains("quality"), "lists accepted keys: {e}");
-    let e = imencode_with(&img, ".jpg", &WriteOptions::new().option("quality", "high")).unwrap_err();
+    assert!(
+        e.to_string().contains("quality"),
+        "lists accepted keys: {e}"
+    );
+    let e =
+        imencode_with(&img, ".jpg", &WriteOptions::new().option("quality", "high")).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::InvalidOption, "{e}");
     let e = imencode_with(&img, ".jpg", &WriteOptions::new().option("quality", 0)).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::InvalidOption, "{e}");
-    let e = imencode_with(&img, ".png", &WriteOptions::new().option("filter", "wavelet")).unwrap_err();
+    let e = imencode_with(
+        &img,
+        ".png",
+        &WriteOptions::new().option("filter", "wavelet"),
+    )
+    .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::InvalidOption, "{e}");
     let png = imencode(&img, ".png").unwrap();
     let e = imread_with(png, &ReadOptions::new().option("gamma", 2.2)).unwrap_err();
@@ -247,7 +284,11 @@ fn a_failed_write_leaves_the_old_file_intact() {
     }
     let jpg_rgba = NdImage::from(Array3::<u8>::zeros((4, 4, 4)));
     assert!(imwrite(dir.path().join("alpha.jpg"), &jpg_rgba).is_err());
-    assert_eq!(entries(dir.path()), ["old.png"], "no partial or temporary files");
+    assert_eq!(
+        entries(dir.path()),
+        ["old.png"],
+        "no partial or temporary files"
+    );
 }
 
 fn roundtrip(ext: &str, img: &NdImage) -> NdImage {
@@ -274,8 +315,18 @@ fn with_channels<T: imageio::Element>(f: impl Fn(usize, usize, usize) -> T, c: u
 #[test]
 fn lossless_round_trips_are_bit_exact() {
     let u8s = |c| with_channels(|y, x, k| ((y * 31 + x * 7 + k * 60) % 256) as u8, c);
-    let u16s = |c| with_channels(|y, x, k| ((y * 4099 + x * 257 + k * 9000) % 65536) as u16, c);
-    let f32s = |c| with_channels(|y, x, k| (y as f32 * 0.25 + x as f32 * 0.5 + k as f32) / 7.0, c);
+    let u16s = |c| {
+        with_channels(
+            |y, x, k| ((y * 4099 + x * 257 + k * 9000) % 65536) as u16,
+            c,
+        )
+    };
+    let f32s = |c| {
+        with_channels(
+            |y, x, k| (y as f32 * 0.25 + x as f32 * 0.5 + k as f32) / 7.0,
+            c,
+        )
+    };
     let cases: Vec<(&str, NdImage)> = vec![
         (".png", u8s(1)),
         (".png", u8s(2)),
@@ -316,12 +367,18 @@ fn lossless_round_trips_are_bit_exact() {
 #[test]
 fn lossy_round_trips_stay_close() {
     // A smooth image: JPEG's home ground.
-    let img = NdImage::from(Array3::from_shape_fn((32, 48, 3), |(y, x, c)| (x * 2 + y * 2 + c * 30) as u8));
+    let img = NdImage::from(Array3::from_shape_fn((32, 48, 3), |(y, x, c)| {
+        (x * 2 + y * 2 + c * 30) as u8
+    }));
     let back = roundtrip(".jpg", &img);
     assert_eq!(back.shape(), img.shape());
     let a = img.as_array::<u8>().unwrap();
     let b = back.as_array::<u8>().unwrap();
-    let mse: f64 = a.iter().zip(b.iter()).map(|(&x, &y)| (x as f64 - y as f64).powi(2)).sum::<f64>()
+    let mse: f64 = a
+        .iter()
+        .zip(b.iter())
+        .map(|(&x, &y)| (x as f64 - y as f64).powi(2))
+        .sum::<f64>()
         / a.len() as f64;
     let psnr = 10.0 * (255.0f64 * 255.0 / mse).log10();
     assert!(psnr > 30.0, "JPEG quality 75 PSNR {psnr}");
@@ -331,7 +388,10 @@ fn lossy_round_trips_stay_close() {
     let a = hdr.as_array::<f32>().unwrap();
     let b = back.as_array::<f32>().unwrap();
     for (x, y) in a.iter().zip(b.iter()) {
-        assert!((x - y).abs() <= x.abs() / 64.0, "RGBE keeps ~8 bits of mantissa: {x} vs {y}");
+        assert!(
+            (x - y).abs() <= x.abs() / 64.0,
+            "RGBE keeps ~8 bits of mantissa: {x} vs {y}"
+        );
     }
 }
 
@@ -351,7 +411,9 @@ fn gif_animation_round_trip_keeps_frames_and_durations() {
         .collect();
     let stack = NdImage::stack(&frames).unwrap();
     let durations = Value::List(vec![20.into(), 50.into(), 100.into(), 70.into()]);
-    let opts = WriteOptions::new().option("duration", durations).option("loop", 3);
+    let opts = WriteOptions::new()
+        .option("duration", durations)
+        .option("loop", 3);
     let bytes = imencode_with(&stack, ".gif", &opts).unwrap();
     let all = imread_with(bytes.clone(), &ReadOptions::new().index(Index::All)).unwrap();
     assert_eq!(all, stack);
@@ -361,7 +423,12 @@ fn gif_animation_round_trip_keeps_frames_and_durations() {
     let m = imageio::immeta_with(bytes.clone(), &ReadOptions::new().index(Index::All)).unwrap();
     assert_eq!(
         m.get("duration"),
-        Some(&Value::List(vec![20.0.into(), 50.0.into(), 100.0.into(), 70.0.into()]))
+        Some(&Value::List(vec![
+            20.0.into(),
+            50.0.into(),
+            100.0.into(),
+            70.0.into()
+        ]))
     );
     assert_eq!(m.get("loop"), Some(&Value::Int(3)));
     let frame2 = immeta_with_index(&bytes, 2);
@@ -380,7 +447,8 @@ fn streaming_writes_append_gif_frames() {
     let p = dir.path().join("anim.gif");
     let mut w = imopen(&p, IoMode::Write).unwrap();
     for i in 0..3u8 {
-        w.write(&NdImage::from(Array2::from_elem((6, 5), i * 100))).unwrap();
+        w.write(&NdImage::from(Array2::from_elem((6, 5), i * 100)))
+            .unwrap();
     }
     assert!(w.close().unwrap().is_none());
     let props = improps(&p).unwrap();
@@ -389,7 +457,9 @@ fn streaming_writes_append_gif_frames() {
     let last = imread_with(&p, &ReadOptions::new().index(Index::At(2))).unwrap();
     assert!(last.as_array::<u8>().unwrap().iter().all(|&v| v == 200));
     assert_eq!(
-        imread_with(&p, &ReadOptions::new().index(Index::At(3))).unwrap_err().kind(),
+        imread_with(&p, &ReadOptions::new().index(Index::At(3)))
+            .unwrap_err()
+            .kind(),
         ErrorKind::IndexOutOfRange
     );
 }
@@ -422,7 +492,10 @@ fn ico_index_selects_directory_entries() {
     // Two entries of different sizes, written as PNG entries by hand.
     let small = NdImage::from(Array3::from_elem((16, 16, 4), 7u8));
     let big = NdImage::from(Array3::from_elem((32, 32, 4), 200u8));
-    let pngs = [imencode(&small, ".png").unwrap(), imencode(&big, ".png").unwrap()];
+    let pngs = [
+        imencode(&small, ".png").unwrap(),
+        imencode(&big, ".png").unwrap(),
+    ];
     let mut ico = vec![0u8, 0, 1, 0, 2, 0];
     let mut offset = 6 + 16 * 2;
     for (png, side) in pngs.iter().zip([16u8, 32]) {
@@ -438,7 +511,10 @@ fn ico_index_selects_directory_entries() {
     assert_eq!(imdecode_with(&ico, &o(0)).unwrap(), small);
     assert_eq!(imdecode_with(&ico, &o(1)).unwrap(), big);
     assert_eq!(improps(ico.clone()).unwrap().n_images, Some(2));
-    assert_eq!(imdecode_with(&ico, &o(2)).unwrap_err().kind(), ErrorKind::IndexOutOfRange);
+    assert_eq!(
+        imdecode_with(&ico, &o(2)).unwrap_err().kind(),
+        ErrorKind::IndexOutOfRange
+    );
 }
 
 #[test]
@@ -447,11 +523,18 @@ fn backend_written_files_read_identically() {
     let rgb = gradient_rgb(9, 11);
     let buf = image::RgbImage::from_raw(11, 9, rgb.as_slice().unwrap().to_vec()).unwrap();
     let mut png = Vec::new();
-    buf.write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png).unwrap();
+    buf.write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .unwrap();
     assert_eq!(imdecode(&png).unwrap(), NdImage::from(rgb));
-    let g16 = image::ImageBuffer::<image::Luma<u16>, Vec<u16>>::from_fn(5, 3, |x, y| image::Luma([(x * 1000 + y * 7) as u16]));
+    let g16 = image::ImageBuffer::<image::Luma<u16>, Vec<u16>>::from_fn(5, 3, |x, y| {
+        image::Luma([(x * 1000 + y * 7) as u16])
+    });
     let mut tif = Vec::new();
-    g16.write_to(&mut std::io::Cursor::new(&mut tif), image::ImageFormat::Tiff).unwrap();
+    g16.write_to(
+        &mut std::io::Cursor::new(&mut tif),
+        image::ImageFormat::Tiff,
+    )
+    .unwrap();
     let back = imdecode(&tif).unwrap().into_array::<u16>().unwrap();
     assert_eq!(back.shape(), &[3, 5]);
     assert_eq!(back[[2, 4]], 4014);

@@ -1,0 +1,63 @@
+//! Running commands and installing the Debian packages the workspace needs.
+
+use std::process::Command;
+
+/// Debian packages the full test run needs, with what needs them.
+/// (The FFmpeg plugin will add its development libraries here.)
+pub const PACKAGES: &[(&str, &str)] = &[];
+
+/// Runs `cmd`, echoing it; an error names the command and its exit status.
+pub fn run(cmd: &mut Command) -> Result<(), String> {
+    let shown = format!("{cmd:?}").replace('"', "");
+    eprintln!("$ {shown}");
+    let status = cmd
+        .status()
+        .map_err(|e| format!("cannot start `{shown}`: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("`{shown}` failed ({status})"))
+    }
+}
+
+fn installed(package: &str) -> bool {
+    Command::new("dpkg-query")
+        .args(["-W", "-f=${Status}", package])
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).contains("install ok installed"))
+        .unwrap_or(false)
+}
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .unwrap_or(false)
+}
+
+/// Installs whatever of [`PACKAGES`] is missing, with apt-get, when running as
+/// root on a Debian-like system; otherwise says what to install.
+pub fn ensure_packages() -> Result<(), String> {
+    let missing: Vec<&str> = PACKAGES
+        .iter()
+        .map(|(p, _)| *p)
+        .filter(|p| !installed(p))
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let have_apt = Command::new("apt-get").arg("--version").output().is_ok();
+    if !have_apt || !is_root() {
+        return Err(format!(
+            "missing system packages: {}; install them (apt-get install {}) and run again",
+            missing.join(", "),
+            missing.join(" ")
+        ));
+    }
+    run(Command::new("apt-get").args(["update", "-qq"]))?;
+    run(Command::new("apt-get")
+        .args(["install", "-y", "-qq", "--no-install-recommends"])
+        .args(&missing)
+        .env("DEBIAN_FRONTEND", "noninteractive"))
+}
