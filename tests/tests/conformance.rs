@@ -630,6 +630,13 @@ fn main() {
         counts: Mutex::new(Counts::default()),
     });
     install_panic_hook();
+    match imageio::plugins() {
+        Ok(p) => {
+            let names: Vec<&str> = p.iter().map(|p| p.name).collect();
+            println!("conformance: plugins linked: {}", names.join(", "));
+        }
+        Err(e) => println!("conformance: cannot list the linked plugins: {e}"),
+    }
 
     // The list itself: every entry names a corpus row once, with a reason.
     let paths: std::collections::HashSet<String> = rows.iter().map(|r| r.path.clone()).collect();

@@ -28,9 +28,16 @@ pub(crate) fn run(a: BenchArgs) -> Outcome {
         }
         times.sort_by(f64::total_cmp);
         let n = times.len();
-        let median = if n % 2 == 1 { times[n / 2] } else { (times[n / 2 - 1] + times[n / 2]) / 2.0 };
+        let median = if n % 2 == 1 {
+            times[n / 2]
+        } else {
+            (times[n / 2 - 1] + times[n / 2]) / 2.0
+        };
         let min = times[0];
-        results.insert(file.clone(), json!({"median_s": median, "min_s": min, "plugin": plugin}));
+        results.insert(
+            file.clone(),
+            json!({"median_s": median, "min_s": min, "plugin": plugin}),
+        );
         text.push_str(&format!(
             "{file}: median {median:.6} s, min {min:.6} s ({plugin}, {} {}, {n} runs)\n",
             crate::json::shape_text(img.shape()),
@@ -38,7 +45,8 @@ pub(crate) fn run(a: BenchArgs) -> Outcome {
         ));
     }
     if a.json {
-        let s = serde_json::to_string_pretty(&Json::Object(results)).map_err(|e| crate::Failed(e.to_string()))?;
+        let s = serde_json::to_string_pretty(&Json::Object(results))
+            .map_err(|e| crate::Failed(e.to_string()))?;
         return crate::print(&format!("{s}\n"));
     }
     crate::print(&text)

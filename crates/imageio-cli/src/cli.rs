@@ -179,12 +179,27 @@ mod tests {
 
     #[test]
     fn key_values() {
-        assert_eq!(parse_key_value("quality=90").unwrap(), ("quality".into(), Value::Int(90)));
+        assert_eq!(
+            parse_key_value("quality=90").unwrap(),
+            ("quality".into(), Value::Int(90))
+        );
         assert_eq!(parse_key_value("fps=29.97").unwrap().1, Value::Float(29.97));
-        assert_eq!(parse_key_value("compress=true").unwrap().1, Value::Bool(true));
-        assert_eq!(parse_key_value("mode=RGB").unwrap().1, Value::Str("RGB".into()));
-        assert_eq!(parse_key_value("name=nan").unwrap().1, Value::Str("nan".into()));
-        assert_eq!(parse_key_value("desc=a=b").unwrap().1, Value::Str("a=b".into()));
+        assert_eq!(
+            parse_key_value("compress=true").unwrap().1,
+            Value::Bool(true)
+        );
+        assert_eq!(
+            parse_key_value("mode=RGB").unwrap().1,
+            Value::Str("RGB".into())
+        );
+        assert_eq!(
+            parse_key_value("name=nan").unwrap().1,
+            Value::Str("nan".into())
+        );
+        assert_eq!(
+            parse_key_value("desc=a=b").unwrap().1,
+            Value::Str("a=b".into())
+        );
         assert!(parse_key_value("novalue").is_err());
         assert!(parse_key_value("=3").is_err());
     }

@@ -37,9 +37,18 @@ pub(crate) fn run(a: InfoArgs) -> Outcome {
     line("plugin:", plugin);
     line("shape:", shape_text(&props.shape));
     line("dtype:", props.dtype.name().to_owned());
-    line("n_images:", props.n_images.map_or("unknown".into(), |n| n.to_string()));
+    line(
+        "n_images:",
+        props.n_images.map_or("unknown".into(), |n| n.to_string()),
+    );
     line("is_batch:", props.is_batch.to_string());
-    line("spacing:", props.spacing.as_ref().map_or("-".into(), |s| format!("{s:?}")));
+    line(
+        "spacing:",
+        props
+            .spacing
+            .as_ref()
+            .map_or("-".into(), |s| format!("{s:?}")),
+    );
     if meta.is_empty() {
         out.push_str("metadata:  (none)\n");
     } else {

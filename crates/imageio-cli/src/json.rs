@@ -21,7 +21,11 @@ pub(crate) fn value(v: &Value) -> Json {
 
 /// A metadata map as a JSON object, in its order.
 pub(crate) fn metadata(m: &Metadata) -> Json {
-    Json::Object(m.iter().map(|(k, v)| (k.to_owned(), value(v))).collect::<Map<_, _>>())
+    Json::Object(
+        m.iter()
+            .map(|(k, v)| (k.to_owned(), value(v)))
+            .collect::<Map<_, _>>(),
+    )
 }
 
 /// The standard properties, with numpy dtype names.
@@ -39,6 +43,13 @@ pub(crate) fn properties(p: &ImageProperties) -> Json {
 pub(crate) fn shape_text(shape: &[usize]) -> String {
     match shape {
         [one] => format!("({one},)"),
-        _ => format!("({})", shape.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(", ")),
+        _ => format!(
+            "({})",
+            shape
+                .iter()
+                .map(|d| d.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
     }
 }

@@ -36,7 +36,10 @@ fn main() -> ExitCode {
     // backtrace ever reaches the terminal.
     std::panic::set_hook(Box::new(|info| {
         let msg = panic_message(info.payload());
-        let at = info.location().map(|l| format!(" (at {}:{})", l.file(), l.line())).unwrap_or_default();
+        let at = info
+            .location()
+            .map(|l| format!(" (at {}:{})", l.file(), l.line()))
+            .unwrap_or_default();
         if let Ok(mut slot) = PANIC.lock() {
             *slot = Some(format!("{msg}{at}"));
         }
@@ -55,7 +58,10 @@ fn main() -> ExitCode {
             ExitCode::from(1)
         }
         Err(payload) => {
-            eprintln!("error: internal error: {}; please report it", last_panic(&payload));
+            eprintln!(
+                "error: internal error: {}; please report it",
+                last_panic(&payload)
+            );
             ExitCode::from(1)
         }
     }

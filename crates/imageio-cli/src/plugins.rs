@@ -33,8 +33,17 @@ fn options_text(out: &mut String, title: &str, specs: &[OptionSpec]) {
     }
     out.push_str(&format!("  {title}:\n"));
     for s in specs {
-        let default = if s.default.is_empty() { String::new() } else { format!(", default {}", s.default) };
-        out.push_str(&format!("    {} ({}{default}): {}\n", s.name, s.kind.name(), s.doc));
+        let default = if s.default.is_empty() {
+            String::new()
+        } else {
+            format!(", default {}", s.default)
+        };
+        out.push_str(&format!(
+            "    {} ({}{default}): {}\n",
+            s.name,
+            s.kind.name(),
+            s.doc
+        ));
     }
 }
 
@@ -49,8 +58,21 @@ pub(crate) fn run(a: PluginsArgs) -> Outcome {
     let mut out = String::new();
     for p in all {
         out.push_str(&format!("{} ({}): {}\n", p.name, p.crate_name, p.summary));
-        let list = |e: &[&str]| if e.is_empty() { "-".to_owned() } else { e.join(" ") };
-        out.push_str(&format!("  reads:  {}\n", if p.can_read() { list(p.read_extensions) } else { "-".into() }));
+        let list = |e: &[&str]| {
+            if e.is_empty() {
+                "-".to_owned()
+            } else {
+                e.join(" ")
+            }
+        };
+        out.push_str(&format!(
+            "  reads:  {}\n",
+            if p.can_read() {
+                list(p.read_extensions)
+            } else {
+                "-".into()
+            }
+        ));
         out.push_str(&format!("  writes: {}\n", list(p.write_extensions)));
         options_text(&mut out, "read options", p.read_options);
         options_text(&mut out, "write options", p.write_options);

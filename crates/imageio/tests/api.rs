@@ -357,6 +357,10 @@ fn lossless_round_trips_are_bit_exact() {
         (".ff", u16s(4)),
         (".exr", f32s(3)),
         (".exr", f32s(4)),
+        (".tif", f32s(3)),
+        (".tif", f32s(4)),
+        (".pam", u8s(4)),
+        (".ico", u8s(4)),
     ];
     for (ext, img) in cases {
         let back = roundtrip(ext, &img);
@@ -382,6 +386,21 @@ fn lossy_round_trips_stay_close() {
         / a.len() as f64;
     let psnr = 10.0 * (255.0f64 * 255.0 / mse).log10();
     assert!(psnr > 30.0, "JPEG quality 75 PSNR {psnr}");
+
+    let gray = NdImage::from(Array2::from_shape_fn((16, 24), |(y, x)| {
+        (x * 4 + y * 3) as u8
+    }));
+    let back = roundtrip(".jpg", &gray);
+    assert_eq!(back.shape(), &[16, 24], "gray JPEG stays gray");
+    let diff = gray
+        .as_array::<u8>()
+        .unwrap()
+        .iter()
+        .zip(back.as_array::<u8>().unwrap().iter())
+        .map(|(&x, &y)| (x as i32 - y as i32).abs())
+        .max()
+        .unwrap();
+    assert!(diff <= 8, "gray JPEG max diff {diff}");
 
     let hdr = with_channels(|y, x, k| 0.5 + (y * 17 + x + k) as f32 / 64.0, 3);
     let back = roundtrip(".hdr", &hdr);
