@@ -7,7 +7,7 @@ use imageio::Value;
 /// Read, write, convert and inspect images, image stacks, animations and
 /// numpy arrays.
 #[derive(Debug, Parser)]
-#[command(name = "imageio", version, about, propagate_version = true)]
+#[command(name = "imageio", version, propagate_version = true)]
 #[command(after_help = "Examples:\n  \
     imageio convert photo.png photo.npy\n  \
     imageio info scan.tif --json\n  \

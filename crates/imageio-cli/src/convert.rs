@@ -20,7 +20,7 @@ pub(crate) fn run(a: ConvertArgs) -> Outcome {
         (Some(to), Some(dir)) => batch(&a, to, dir),
         _ => {
             if a.paths.len() != 2 {
-                Cli::command()
+                usage()
                     .error(
                         clap::error::ErrorKind::WrongNumberOfValues,
                         format!(
@@ -32,7 +32,7 @@ pub(crate) fn run(a: ConvertArgs) -> Outcome {
                     .exit();
             }
             if a.jobs.is_some() {
-                Cli::command()
+                usage()
                     .error(
                         clap::error::ErrorKind::ArgumentConflict,
                         "--jobs needs batch mode (--to and --out-dir)",
@@ -42,6 +42,13 @@ pub(crate) fn run(a: ConvertArgs) -> Outcome {
             single(&a, &a.paths[0], &a.paths[1])
         }
     }
+}
+
+/// The `convert` subcommand, for usage errors that print its own usage line.
+fn usage() -> clap::Command {
+    let mut top = Cli::command();
+    top.build();
+    top.find_subcommand("convert").cloned().unwrap_or(top)
 }
 
 fn read_options(a: &ConvertArgs) -> ReadOptions {
@@ -90,7 +97,7 @@ fn single(a: &ConvertArgs, input: &str, output: &str) -> Outcome {
             imwrite_with(path.as_str(), &img, &wopts.clone().is_batch(false))?;
             n += 1;
         }
-        return crate::print(&format!("wrote {n} files\n"));
+        return crate::print(&format!("wrote {n} file(s)\n"));
     }
     convert_one(input, Path::new(output), &ropts, &wopts, a.which.all)
 }

@@ -205,6 +205,23 @@ impl Plugin for Encoder {
                     .write_image(bytes, w32, h32, ct)
                     .map_err(|e| encode_err(fmt, e))?;
             }
+            #[cfg(feature = "avif")]
+            ImageFormat::Avif => {
+                let q = options.get("quality").and_then(Value::as_int).unwrap_or(80);
+                let speed = options.get("speed").and_then(Value::as_int).unwrap_or(4);
+                if !(1..=100).contains(&q) || !(1..=10).contains(&speed) {
+                    return Err(Error::invalid_option(format!(
+                        "AVIF quality {q} must be in 1..100 and speed {speed} in 1..10"
+                    )));
+                }
+                image::codecs::avif::AvifEncoder::new_with_speed_quality(
+                    &mut *writer,
+                    speed as u8,
+                    q as u8,
+                )
+                .write_image(bytes, w32, h32, ct)
+                .map_err(|e| encode_err(fmt, e))?;
+            }
             ImageFormat::Png => {
                 let comp = png_compression(options.get("compression"))?;
                 let filter = png_filter(options.get("filter"));

@@ -141,7 +141,12 @@ const SIGNATURES: &[Signature] = &[
 const READ_OPTIONS: &[OptionSpec] = &[];
 
 const WRITE_OPTIONS: &[OptionSpec] = &[
-    OptionSpec::new("quality", OptionKind::Int, "75", "JPEG quality, 1..100"),
+    OptionSpec::new(
+        "quality",
+        OptionKind::Int,
+        "75",
+        "JPEG quality 1..100 (AVIF: default 80)",
+    ),
     OptionSpec::new(
         "compression",
         OptionKind::Any,

@@ -558,3 +558,14 @@ fn backend_written_files_read_identically() {
     assert_eq!(back.shape(), &[3, 5]);
     assert_eq!(back[[2, 4]], 4014);
 }
+
+#[cfg(feature = "avif")]
+#[test]
+fn avif_is_written() {
+    let img = NdImage::from(Array3::from_shape_fn((16, 16, 3), |(y, x, c)| {
+        (x * 8 + y * 4 + c * 20) as u8
+    }));
+    let avif = imencode_with(&img, ".avif", &WriteOptions::new().option("speed", 10)).unwrap();
+    assert_eq!(&avif[4..12], b"ftypavif", "an AVIF file type box");
+    assert!(avif.len() > 100);
+}
