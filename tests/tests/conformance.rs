@@ -30,7 +30,7 @@ use std::sync::{mpsc, Arc, Mutex};
 use std::time::Duration;
 
 use imageio::{
-    improps_with, imread, imread_with, with_ndimage, Element, ErrorKind, Index, NdImage,
+    improps_with, imread, imread_with, with_ndimage, DType, Element, ErrorKind, Index, NdImage,
     ReadOptions,
 };
 use imageio_tests::npy::parse_npy;
@@ -239,6 +239,7 @@ fn run_guarded(ctx: &Arc<Ctx>, row: &Row) -> Outcome {
                     "panic (caught by the core and turned into an error): {}",
                     panics.join(" | ")
                 )),
+                Ok(Err(e)) if e.starts_with("panic: ") => Outcome::Crash(e),
                 Ok(Err(e)) if e.contains(" panicked") => Outcome::Crash(format!("panic: {e}")),
                 Ok(Ok((tally, note))) => Outcome::Pass(tally, note),
                 Ok(Err(e)) => Outcome::Fail(e),
@@ -287,6 +288,12 @@ fn trial(ctx: &Arc<Ctx>, row: &Row) -> Result<(), Failed> {
     result.map_err(Failed::from)
 }
 
+/// True for the error the core makes of a plugin's panic (caught on
+/// another thread than the worker, so the panic hook did not see it).
+fn is_panic(e: &imageio::Error) -> bool {
+    e.message().contains(" panicked")
+}
+
 /// The checks of one row; `Err` is a conformance failure.
 fn check(ctx: &Ctx, row: &Row) -> Result<(Tally, Option<String>), String> {
     let path = ctx.corpus.join(&row.path);
@@ -297,6 +304,7 @@ fn check(ctx: &Ctx, row: &Row) -> Result<(Tally, Option<String>), String> {
                 img.dtype().name(),
                 fmt_shape(img.shape())
             )),
+            Err(e) if is_panic(&e) => Err(format!("panic: {e}")),
             // No plugin took the file: a fine error, but no decoder was exercised.
             Err(e) if matches!(e.kind(), ErrorKind::PluginNotLinked | ErrorKind::NoPlugin) => Ok((
                 Tally::ErrorClean,
@@ -308,6 +316,7 @@ fn check(ctx: &Ctx, row: &Row) -> Result<(Tally, Option<String>), String> {
             Err(_) => Ok((Tally::ErrorClean, None)),
         },
         Expect::Any => match imread(&path) {
+            Err(e) if is_panic(&e) => Err(format!("panic: {e}")),
             Err(e) => Ok((
                 Tally::AnyError,
                 Some(format!("any: clean error ({:?}): {e}", e.kind())),
@@ -473,11 +482,12 @@ fn distance(got: f64, want: f64) -> f64 {
     }
 }
 
-/// `None` when `got` matches `want` within `tol`; otherwise what differs.
-/// With `alpha_rule`, an RGBA u8 reference's colour is compared only where
-/// its alpha is > 0 (the alpha itself always is).
+/// `None` when `got` matches `want` within `tol`; otherwise what differs:
+/// the largest difference and where, how many values are beyond `tol`, the
+/// first of them, the mean difference and, for `(..., C)` images, the largest
+/// difference per channel. With `alpha_rule`, an RGBA u8 reference's colour is
+/// compared only where its alpha is > 0 (the alpha itself always is).
 fn compare(got: &NdImage, want: &NdImage, tol: Tol, alpha_rule: bool) -> Option<String> {
-    let mut head = String::new();
     if got.shape() != want.shape() {
         return Some(format!(
             "shape {} but the ref is {}",
@@ -485,25 +495,26 @@ fn compare(got: &NdImage, want: &NdImage, tol: Tol, alpha_rule: bool) -> Option<
             fmt_shape(want.shape())
         ));
     }
-    if got.dtype() != want.dtype() {
-        head = format!(
-            "dtype {} but the ref is {} (values compared as f64): ",
+    let head = if got.dtype() != want.dtype() {
+        format!(
+            "dtype {} but the ref is {} (values compared as f64)",
             got.dtype(),
             want.dtype()
-        );
-    }
-    let g = values(got);
-    let w = values(want);
+        )
+    } else {
+        String::new()
+    };
+    let (g, w) = (values(got), values(want));
     let shape = want.shape();
-    let rgba = alpha_rule
-        && want.dtype().name() == "uint8"
-        && shape.last() == Some(&4)
-        && shape.len() >= 3;
-    let mut bad = 0usize;
+    let channels = match shape {
+        [_, _, .., c] if shape.len() >= 3 && *c <= 4 => *c,
+        _ => 1,
+    };
+    let rgba = alpha_rule && want.dtype() == DType::U8 && channels == 4;
+    let (mut bad, mut compared, mut sum) = (0usize, 0usize, 0.0f64);
     let mut first_bad = None;
-    let mut compared = 0usize;
     let mut max = (0.0f64, 0usize);
-    let mut sum = 0.0f64;
+    let mut per_channel = vec![0.0f64; channels];
     for (i, (&gv, &wv)) in g.iter().zip(&w).enumerate() {
         if rgba && i % 4 != 3 && w[i - i % 4 + 3] == 0.0 {
             continue;
@@ -517,18 +528,28 @@ fn compare(got: &NdImage, want: &NdImage, tol: Tol, alpha_rule: bool) -> Option<
         if d.is_finite() {
             sum += d;
         }
-        if d > max.0 || (d.is_nan() && !max.0.is_nan()) {
+        if d > max.0 {
             max = (d, i);
         }
+        let c = &mut per_channel[i % channels];
+        *c = c.max(d);
         if !ok {
             bad += 1;
             first_bad.get_or_insert(i);
         }
     }
-    let first = first_bad?;
+    let Some(first) = first_bad else {
+        return (!head.is_empty()).then(|| format!("{head}: values equal"));
+    };
     let (d, at) = max;
-    let mut s = format!(
-        "{head}max diff {d} at {} (got {}, ref {}); {bad} of {compared} values beyond {tol} ({:.2}%), \
+    let mut s = if head.is_empty() {
+        head
+    } else {
+        format!("{head}: ")
+    };
+    let _ = write!(
+        s,
+        "max diff {d} at {} (got {}, ref {}); {bad} of {compared} values beyond {tol} ({:.2}%), \
          first at {} (got {}, ref {}); mean |diff| {:.3}",
         fmt_index(at, shape),
         g[at],
@@ -539,19 +560,8 @@ fn compare(got: &NdImage, want: &NdImage, tol: Tol, alpha_rule: bool) -> Option<
         w[first],
         sum / compared.max(1) as f64,
     );
-    if shape.len() >= 3 && shape.last().is_some_and(|&c| c <= 4) {
-        let c = shape[shape.len() - 1];
-        let mut per = vec![0.0f64; c];
-        for (i, (&gv, &wv)) in g.iter().zip(&w).enumerate() {
-            if rgba && i % 4 != 3 && w[i - i % 4 + 3] == 0.0 {
-                continue;
-            }
-            let d = distance(gv, wv);
-            if d > per[i % c] || d.is_nan() {
-                per[i % c] = d;
-            }
-        }
-        let _ = write!(s, "; max diff per channel {per:?}");
+    if channels > 1 {
+        let _ = write!(s, "; max diff per channel {per_channel:?}");
     }
     if rgba {
         s.push_str(" (colour ignored where ref alpha = 0)");

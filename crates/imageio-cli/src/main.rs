@@ -19,6 +19,7 @@ use clap::Parser;
 static PANIC: Mutex<Option<String>> = Mutex::new(None);
 
 /// A failure of a subcommand: the message (without `error: `).
+#[derive(Debug)]
 pub(crate) struct Failed(pub(crate) String);
 
 impl From<imageio::Error> for Failed {

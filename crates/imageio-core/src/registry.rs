@@ -220,6 +220,16 @@ pub fn select(
     request: &mut Request,
     plugin: Option<&str>,
 ) -> Result<(&'static PluginInfo, Box<dyn Plugin>)> {
+    // Options are checked against a plugin's specs before it is opened, so
+    // `open` only ever sees options it declared.
+    let check = |info: &PluginInfo, request: &Request| {
+        let (specs, what) = match request.mode() {
+            IoMode::Read => (info.read_options, "read"),
+            IoMode::Write => (info.write_options, "write"),
+        };
+        crate::value::validate_options(request.options(), specs, what)
+            .map_err(|e| e.with_plugin(info.name))
+    };
     if let Some(name) = plugin {
         let info = plugin_by_name(name)?;
         let serves = match request.mode() {
@@ -236,6 +246,7 @@ pub fn select(
                 }
             )));
         }
+        check(info, request)?;
         let opened = guard(info, || (info.open)(request));
         return match opened {
             Ok(p) => Ok((info, p)),
@@ -255,6 +266,13 @@ pub fn select(
     let mut declined: Vec<String> = Vec::new();
     let mut kept: Option<Error> = None;
     for info in cands {
+        if let Err(e) = check(info, request) {
+            declined.push(format!("{} ({})", info.name, e.message()));
+            if kept.is_none() {
+                kept = Some(e);
+            }
+            continue;
+        }
         match guard(info, || (info.open)(request)) {
             Ok(p) => return Ok((info, p)),
             Err(e) if e.kind() == ErrorKind::Declined => {

@@ -7,7 +7,7 @@ use crate::plugin::{ImageProperties, Index, Plugin, PluginInfo};
 use crate::registry::{guard, select};
 use crate::standard::Standard;
 use crate::uri::Uri;
-use crate::value::{validate_options, Options, Value};
+use crate::value::{Options, Value};
 use crate::{DType, Error, ErrorKind, IoMode, Limits, Metadata, NdImage, Request, Result};
 
 /// Options of a read: which image, which plugin, conversions, limits, and
@@ -191,6 +191,19 @@ impl ImageFile {
         let tag = |e: Error| e.with_resource(&resource);
         if let Uri::Standard(name) = &uri {
             let plugin = Standard::open(name).map_err(tag)?;
+            if let Some(p) = options
+                .plugin
+                .as_deref()
+                .filter(|p| *p != STANDARD_INFO.name)
+            {
+                return Err(tag(Error::new(
+                    ErrorKind::NoPlugin,
+                    format!(
+                        "imageio: standard images are served by the core's \"standard\" plugin, \
+                         not {p:?}; drop the plugin choice"
+                    ),
+                )));
+            }
             if let Some((k, _)) = options.options.iter().next() {
                 return Err(tag(Error::invalid_option(format!(
                     "unknown read option {k:?}: standard images take no options"
@@ -212,8 +225,6 @@ impl ImageFile {
             Request::for_read(uri, options.extension.as_deref(), options.limits).map_err(tag)?;
         request.set_options(options.options.clone());
         let (info, plugin) = select(&mut request, options.plugin.as_deref()).map_err(tag)?;
-        validate_options(&options.options, info.read_options, "read")
-            .map_err(|e| tag(e.with_plugin(info.name)))?;
         Ok(ImageFile {
             plugin,
             name: info.name,
@@ -243,8 +254,6 @@ impl ImageFile {
         }
         request.set_options(options.options.clone());
         let (info, plugin) = select(&mut request, options.plugin.as_deref()).map_err(tag)?;
-        validate_options(&options.options, info.write_options, "write")
-            .map_err(|e| tag(e.with_plugin(info.name)))?;
         Ok(ImageFile {
             plugin,
             name: info.name,
@@ -633,6 +642,21 @@ mod tests {
         let img = imread("imageio:gradient16").unwrap();
         let e = imwrite("imageio:gradient16", &img).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::InvalidInput);
+        let e = imread_with(
+            "imageio:testpattern",
+            &ReadOptions::new().plugin("pillowlike"),
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.kind(),
+            ErrorKind::NoPlugin,
+            "a plugin choice is never silently ignored"
+        );
+        assert!(imread_with(
+            "imageio:testpattern",
+            &ReadOptions::new().plugin("standard")
+        )
+        .is_ok());
         let e = imread("imageio:nonesuch").unwrap_err();
         assert_eq!(e.kind(), ErrorKind::NotFound);
         assert!(e.to_string().contains("imageio:testpattern"), "{e}");

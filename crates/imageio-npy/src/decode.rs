@@ -30,19 +30,25 @@ pub(crate) fn check_limits(h: &Header, limits: &Limits) -> Result<()> {
 pub(crate) fn decode_npy(bytes: &[u8], limits: &Limits) -> Result<(Header, NdImage)> {
     let h = header::parse(bytes)?;
     check_limits(&h, limits)?;
-    let need = h.data_len()?;
     let data = &bytes[h.data_offset..];
-    if data.len() < need {
-        return Err(Error::decode(format!(
-            "the file is truncated: shape {:?} of {} needs {need} bytes of data but {} follow \
-             the header",
-            h.shape,
-            h.stored.numpy_name(),
-            data.len()
-        )));
-    }
+    let need = check_data_len(&h, data.len())?;
     let img = decode_data(&h, &data[..need]);
     Ok((h, img))
+}
+
+/// Checks that `available` bytes hold the data the header promises; returns
+/// the number of bytes needed.
+pub(crate) fn check_data_len(h: &Header, available: usize) -> Result<usize> {
+    let need = h.data_len()?;
+    if available < need {
+        return Err(Error::decode(format!(
+            "the file is truncated: shape {:?} of {} needs {need} bytes of data but {available} \
+             follow the header",
+            h.shape,
+            h.stored.numpy_name(),
+        )));
+    }
+    Ok(need)
 }
 
 /// Reads the header of an NPY stream (an NPZ member), and no more.

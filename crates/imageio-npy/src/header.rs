@@ -294,7 +294,7 @@ pub(crate) fn build(descr: &str, fortran_order: bool, shape: &[usize]) -> Vec<u8
 pub(crate) fn wrap_dict(mut dict: String) -> Vec<u8> {
     let v1 = dict.len() + 11 < 65536;
     let prefix = if v1 { 10 } else { 12 };
-    while (prefix + dict.len() + 1) % 64 != 0 {
+    while !(prefix + dict.len() + 1).is_multiple_of(64) {
         dict.push(' ');
     }
     dict.push('\n');

@@ -12,7 +12,7 @@ use zip::result::ZipError;
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, ZipArchive, ZipWriter};
 
-use crate::decode::{decode_npy, decode_stream, read_header};
+use crate::decode::{check_data_len, decode_npy, decode_stream, read_header};
 use crate::header::{self, Header, MAGIC};
 
 const ZIP_MAGIC: &[u8] = b"PK\x03\x04";
@@ -49,6 +49,8 @@ fn open_read(request: &mut Request) -> Result<Box<dyn Plugin>> {
         }
         let bytes = request.bytes()?;
         let header = header::parse(&bytes)?;
+        // A truncated file fails here, so that properties do not vouch for it.
+        check_data_len(&header, bytes.len() - header.data_offset)?;
         return Ok(Box::new(NpyReader {
             bytes,
             header,

@@ -133,9 +133,10 @@ pub(crate) fn ico_entry_count(data: &[u8]) -> Result<usize> {
     ico_dir(data)
 }
 
-/// A one-entry ICO holding directory entry `index`, so that the backend
-/// decodes exactly that entry (it otherwise picks the largest).
-pub(crate) fn ico_single_entry(data: &SharedBytes, index: usize) -> Result<SharedBytes> {
+/// Directory entry `index` of an ICO/CUR file: a PNG entry as a PNG (PNG
+/// rules apply), a BMP entry as a one-entry ICO so that the backend decodes
+/// exactly that entry (it otherwise picks the largest) with its AND mask.
+pub(crate) fn ico_entry(data: &SharedBytes, index: usize) -> Result<(SharedBytes, ImageFormat)> {
     let n = ico_dir(data)?;
     if index >= n {
         return Err(Error::index_out_of_range(index, Some(n)));
@@ -151,10 +152,16 @@ pub(crate) fn ico_single_entry(data: &SharedBytes, index: usize) -> Result<Share
                 "ICO: entry {index} lies outside the file (offset {offset}, size {size})"
             ))
         })?;
+    if data[offset..end].starts_with(b"\x89PNG\r\n\x1a\n") {
+        return Ok((
+            SharedBytes::from(data[offset..end].to_vec()),
+            ImageFormat::Png,
+        ));
+    }
     let mut out = Vec::with_capacity(22 + size);
     out.extend_from_slice(&[0, 0, 1, 0, 1, 0]);
     out.extend_from_slice(&e[..12]);
     out.extend_from_slice(&22u32.to_le_bytes());
     out.extend_from_slice(&data[offset..end]);
-    Ok(SharedBytes::from(out))
+    Ok((SharedBytes::from(out), ImageFormat::Ico))
 }

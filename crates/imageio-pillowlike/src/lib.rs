@@ -22,6 +22,7 @@
 mod anim;
 mod decode;
 mod encode;
+mod tiff_guard;
 
 use image::ImageFormat;
 use imageio_core::{
@@ -232,8 +233,10 @@ fn open(request: &mut Request) -> imageio_core::Result<Box<dyn Plugin>> {
     match request.mode() {
         imageio_core::IoMode::Read => {
             let first = request.first_bytes();
+            let bigtiff = first.starts_with(b"II+\0") || first.starts_with(b"MM\0+");
             let format = match image::guess_format(first) {
                 Ok(f) => f,
+                Err(_) if bigtiff => ImageFormat::Tiff,
                 Err(_) => match format_by_extension_only(request.extension()) {
                     Some(f) => f,
                     None => return Err(Error::declined("not a format the image crate recognises")),
@@ -260,6 +263,7 @@ struct Reader {
     limits: Limits,
     anim: Option<anim::Animation>,
     ico_entries: Option<usize>,
+    tiff: Option<tiff_guard::TiffInfo>,
 }
 
 impl Reader {
@@ -270,6 +274,7 @@ impl Reader {
             limits,
             anim: None,
             ico_entries: None,
+            tiff: None,
         }
     }
 
@@ -284,6 +289,12 @@ impl Reader {
     fn count(&mut self) -> imageio_core::Result<usize> {
         if let Some(a) = self.animation()? {
             return a.count();
+        }
+        if self.format == ImageFormat::Tiff {
+            if self.tiff.is_none() {
+                self.tiff = Some(tiff_guard::inspect(&self.data)?);
+            }
+            return Ok(self.tiff.map(|t| t.pages).unwrap_or(1));
         }
         if self.format == ImageFormat::Ico {
             if self.ico_entries.is_none() {
@@ -309,8 +320,8 @@ impl Plugin for Reader {
         if let Some(a) = self.animation()? {
             return a.frame(index);
         }
-        let data = self.still_data(index)?;
-        decode::decode(&data, self.format, self.limits)
+        let (data, format) = self.still_data(index)?;
+        decode::decode(&data, format, self.limits)
     }
 
     fn n_images(&mut self) -> imageio_core::Result<Option<usize>> {
@@ -326,8 +337,8 @@ impl Plugin for Reader {
         if let Some(a) = self.animation()? {
             return a.properties();
         }
-        let data = self.still_data(index)?;
-        let (shape, dtype) = decode::header(&data, self.format, self.limits)?;
+        let (data, format) = self.still_data(index)?;
+        let (shape, dtype) = decode::header(&data, format, self.limits)?;
         Ok(ImageProperties::new(shape, dtype))
     }
 
@@ -345,19 +356,26 @@ impl Plugin for Reader {
             a.metadata(index, &mut m)?;
             return Ok(m);
         }
-        let data = self.still_data(index.unwrap_or(0))?;
-        decode::metadata(&data, self.format, self.limits, &mut m)?;
+        let (data, format) = self.still_data(index.unwrap_or(0))?;
+        decode::metadata(&data, format, self.limits, &mut m)?;
         Ok(m)
     }
 }
 
 impl Reader {
-    /// The bytes to decode for still image `index`: the file, or for ICO a
-    /// one-entry ICO holding directory entry `index`.
-    fn still_data(&self, index: usize) -> imageio_core::Result<SharedBytes> {
+    /// The bytes and format to decode for still image `index`: the file, or
+    /// for ICO directory entry `index` (a PNG, or a one-entry ICO around a
+    /// BMP entry). Only the first TIFF page is served here.
+    fn still_data(&self, index: usize) -> imageio_core::Result<(SharedBytes, ImageFormat)> {
         if self.format == ImageFormat::Ico {
-            return decode::ico_single_entry(&self.data, index);
+            return decode::ico_entry(&self.data, index);
         }
-        Ok(self.data.clone())
+        if self.format == ImageFormat::Tiff && index > 0 {
+            return Err(Error::unsupported(format!(
+                "the pillowlike plugin reads only the first TIFF page, not page {index}; \
+                 read multi-page TIFF with the tiff plugin (imageio feature `tiff`)"
+            )));
+        }
+        Ok((self.data.clone(), self.format))
     }
 }
