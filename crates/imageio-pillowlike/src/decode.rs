@@ -158,10 +158,29 @@ pub(crate) fn ico_entry(data: &SharedBytes, index: usize) -> Result<(SharedBytes
             ImageFormat::Png,
         ));
     }
-    let mut out = Vec::with_capacity(22 + size);
+    let mut entry = &data[offset..end];
+    // A 32-bpp entry carries its own alpha: the AND mask must not apply
+    // (DESIGN.md), but the backend applies any mask it finds. Leave it out.
+    let le32 = |b: &[u8], at: usize| {
+        b.get(at..at + 4)
+            .map(|x| u32::from_le_bytes([x[0], x[1], x[2], x[3]]))
+    };
+    if let (Some(w), Some(h2), Some(bpp)) = (
+        le32(entry, 4),
+        le32(entry, 8),
+        entry.get(14..16).map(|b| u16::from_le_bytes([b[0], b[1]])),
+    ) {
+        let (w, h) = (w as u64, (h2 as i32).unsigned_abs() as u64 / 2);
+        let mask = w.div_ceil(32) * 4 * h;
+        if bpp == 32 && mask > 0 && (mask as usize) < entry.len() {
+            entry = &entry[..entry.len() - mask as usize];
+        }
+    }
+    let mut out = Vec::with_capacity(22 + entry.len());
     out.extend_from_slice(&[0, 0, 1, 0, 1, 0]);
-    out.extend_from_slice(&e[..12]);
+    out.extend_from_slice(&e[..8]);
+    out.extend_from_slice(&(entry.len() as u32).to_le_bytes());
     out.extend_from_slice(&22u32.to_le_bytes());
-    out.extend_from_slice(&data[offset..end]);
+    out.extend_from_slice(entry);
     Ok((SharedBytes::from(out), ImageFormat::Ico))
 }

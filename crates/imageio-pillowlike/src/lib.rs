@@ -22,6 +22,7 @@
 mod anim;
 mod decode;
 mod encode;
+mod exr_read;
 mod tiff_guard;
 
 use image::ImageFormat;
@@ -290,6 +291,9 @@ impl Reader {
         if let Some(a) = self.animation()? {
             return a.count();
         }
+        if self.format == ImageFormat::OpenExr {
+            return exr_read::part_count(&self.data);
+        }
         if self.format == ImageFormat::Tiff {
             if self.tiff.is_none() {
                 self.tiff = Some(tiff_guard::inspect(&self.data)?);
@@ -320,6 +324,9 @@ impl Plugin for Reader {
         if let Some(a) = self.animation()? {
             return a.frame(index);
         }
+        if self.format == ImageFormat::OpenExr {
+            return exr_read::decode(&self.data, index, self.limits);
+        }
         let (data, format) = self.still_data(index)?;
         decode::decode(&data, format, self.limits)
     }
@@ -336,6 +343,10 @@ impl Plugin for Reader {
         self.check_index(index)?;
         if let Some(a) = self.animation()? {
             return a.properties();
+        }
+        if self.format == ImageFormat::OpenExr {
+            let (shape, dtype) = exr_read::header(&self.data, index)?;
+            return Ok(ImageProperties::new(shape, dtype));
         }
         let (data, format) = self.still_data(index)?;
         let (shape, dtype) = decode::header(&data, format, self.limits)?;
@@ -354,6 +365,10 @@ impl Plugin for Reader {
         m.insert("format", format!("{:?}", self.format).to_uppercase());
         if let Some(a) = self.animation()? {
             a.metadata(index, &mut m)?;
+            return Ok(m);
+        }
+        if self.format == ImageFormat::OpenExr {
+            m.insert("n_parts", self.count()?);
             return Ok(m);
         }
         let (data, format) = self.still_data(index.unwrap_or(0))?;
