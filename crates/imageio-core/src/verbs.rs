@@ -548,6 +548,13 @@ pub fn imwrite(uri: impl Into<Uri>, image: &NdImage) -> Result<()> {
 
 /// [`imwrite`] with options (plugin options, `overwrite(false)`, `is_batch`).
 pub fn imwrite_with(uri: impl Into<Uri>, image: &NdImage, options: &WriteOptions) -> Result<()> {
+    let uri = uri.into();
+    if let Uri::Memory(ext) = &uri {
+        return Err(Error::invalid_input(format!(
+            "imwrite returns no bytes: encode into memory with imencode(&image, \"{ext}\")"
+        ))
+        .with_resource(&uri.describe()));
+    }
     let mut f = ImageFile::open_write(uri, options)?;
     let batch = options
         .is_batch
@@ -660,6 +667,14 @@ mod tests {
         let e = imread("imageio:nonesuch").unwrap_err();
         assert_eq!(e.kind(), ErrorKind::NotFound);
         assert!(e.to_string().contains("imageio:testpattern"), "{e}");
+    }
+
+    #[test]
+    fn imwrite_to_memory_points_to_imencode() {
+        let img = imread("imageio:gradient16").unwrap();
+        let e = imwrite(Uri::memory(".png"), &img).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidInput);
+        assert!(e.to_string().contains("imencode"), "{e}");
     }
 
     #[test]

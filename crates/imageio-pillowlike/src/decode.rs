@@ -95,10 +95,13 @@ pub(crate) fn metadata(
     if let Ok(Some(icc)) = d.icc_profile() {
         m.insert("icc_profile", icc);
     }
+    let mut has_exif = false;
     if let Ok(Some(exif)) = d.exif_metadata() {
         m.insert("exif", exif);
+        has_exif = true;
     }
-    if let Ok(o) = d.orientation() {
+    // Reported only when the file says it (EXIF); never applied here.
+    if let (true, Ok(o)) = (has_exif, d.orientation()) {
         let v = match o {
             image::metadata::Orientation::NoTransforms => 1,
             image::metadata::Orientation::FlipHorizontal => 2,

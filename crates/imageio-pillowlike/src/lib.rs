@@ -62,7 +62,8 @@ const READ_EXTENSIONS: &[&str] = &[
     ".dds",
 ];
 
-#[cfg(feature = "avif")]
+/// `.avif` is listed either way: without the `avif` feature a write says
+/// which feature to enable instead of "no plugin".
 const WRITE_EXTENSIONS: &[&str] = &[
     ".png",
     ".jpg",
@@ -87,31 +88,6 @@ const WRITE_EXTENSIONS: &[&str] = &[
     ".ff",
     ".farbfeld",
     ".avif",
-];
-#[cfg(not(feature = "avif"))]
-const WRITE_EXTENSIONS: &[&str] = &[
-    ".png",
-    ".jpg",
-    ".jpeg",
-    ".jpe",
-    ".jfif",
-    ".gif",
-    ".webp",
-    ".tif",
-    ".tiff",
-    ".bmp",
-    ".ico",
-    ".tga",
-    ".pbm",
-    ".pgm",
-    ".ppm",
-    ".pnm",
-    ".pam",
-    ".qoi",
-    ".hdr",
-    ".exr",
-    ".ff",
-    ".farbfeld",
 ];
 
 const SIGNATURES: &[Signature] = &[
@@ -251,6 +227,12 @@ fn open(request: &mut Request) -> imageio_core::Result<Box<dyn Plugin>> {
             let format = format_for_write(&ext)
                 .filter(|_| WRITE_EXTENSIONS.contains(&ext.as_str()))
                 .ok_or_else(|| Error::declined(format!("cannot write {ext} files")))?;
+            if format == ImageFormat::Avif && !cfg!(feature = "avif") {
+                return Err(Error::unsupported(
+                    "AVIF writing is behind the `avif` feature of the `imageio` crate (it builds \
+                     the rav1e encoder); enable it",
+                ));
+            }
             let writer = request.writer()?;
             Ok(Box::new(encode::Encoder::new(writer, format, ext)))
         }

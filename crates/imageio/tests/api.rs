@@ -569,3 +569,12 @@ fn avif_is_written() {
     assert_eq!(&avif[4..12], b"ftypavif", "an AVIF file type box");
     assert!(avif.len() > 100);
 }
+
+#[cfg(not(feature = "avif"))]
+#[test]
+fn avif_without_its_feature_says_which_feature() {
+    let img = NdImage::from(Array3::<u8>::zeros((8, 8, 3)));
+    let e = imencode(&img, ".avif").unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Unsupported, "{e}");
+    assert!(e.to_string().contains("`avif` feature"), "{e}");
+}
