@@ -1,18 +1,30 @@
 //! `cargo xtask`: project automation, one module per task.
 //!
 //! - `cargo xtask test`: what CI runs (installs missing system packages where
-//!   it can, then format check, clippy with `-D warnings`, every test with
-//!   every feature).
+//!   it can, then format check, clippy with `-D warnings`, tidy, every test
+//!   with every feature).
+//! - `cargo xtask tidy`: the workspace's structure, checked.
+//! - `cargo xtask release`: bump, changelog, tag and publish, dry run by default.
+//! - `cargo xtask new-plugin NAME`: scaffold a plugin crate and wire it in.
 
+mod diff;
+mod new_plugin;
+mod release;
 mod system;
 mod test;
+mod tidy;
+mod workspace;
 
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    let root = workspace::root();
     let result = match args.first().map(String::as_str) {
-        Some("test") => test::run(&args[1..]),
+        Some("test") => test::run(&root, &args[1..]),
+        Some("tidy") => tidy::run(&root),
+        Some("release") => release::Config::from_env().and_then(|c| c.run(&root, &args[1..])),
+        Some("new-plugin") => new_plugin::run(&root, &args[1..]),
         Some("help") | Some("--help") | Some("-h") | None => {
             println!("{USAGE}");
             Ok(())
@@ -34,5 +46,15 @@ fn main() -> ExitCode {
 const USAGE: &str = "usage: cargo xtask <task>
 
 tasks:
-  test    format check, clippy -D warnings and every test with every feature
-          (installs missing system packages first when run as root)";
+  test        format check, clippy -D warnings, tidy and every test with every
+              feature (installs missing system packages first when run as root)
+  tidy        check the workspace's structure: `//!` docs, publishable crates,
+              directory names, plugins in the README table and the facade
+  release [patch|minor|major|X.Y.Z] [--execute] [--skip-tests]
+              print the release plan and the diff (dry run); with --execute:
+              bump, update CHANGELOG.md, test, commit, tag vX.Y.Z, publish in
+              dependency order (XTASK_PUBLISH_CMD, default `cargo publish -p`),
+              skipping versions already published; rerun to resume
+  new-plugin NAME [--backend CRATE]
+              create crates/imageio-NAME from the template and add it to the
+              workspace, the facade (feature NAME) and the README's table";

@@ -1,15 +1,18 @@
 //! `cargo xtask test`: the README's test command and what CI runs.
 
+use std::path::Path;
 use std::process::Command;
 
 use crate::system::{ensure_packages, run as sh};
+use crate::workspace::cargo;
 
-/// Installs what is missing, then: `cargo fmt --check`, clippy with
+/// Installs what is missing, then: tidy, `cargo fmt --check`, clippy with
 /// `-D warnings` over every target and feature, and every test with every
 /// feature. Extra arguments go to `cargo test`.
-pub fn run(extra: &[String]) -> Result<(), String> {
+pub fn run(root: &Path, extra: &[String]) -> Result<(), String> {
     ensure_packages()?;
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let cargo = cargo();
+    crate::tidy::run(root)?;
     sh(Command::new(&cargo).args(["fmt", "--all", "--check"]))?;
     sh(Command::new(&cargo).args([
         "clippy",

@@ -163,6 +163,33 @@ fn linked_names(all: &[&PluginInfo]) -> String {
     }
 }
 
+fn fallback_rank(name: &str) -> usize {
+    PRIORITY
+        .iter()
+        .filter_map(|(_, l)| l.iter().position(|f| f.plugin == name))
+        .max()
+        .unwrap_or(usize::MAX)
+}
+
+/// Checks the request's options against a plugin's specs. `Ok(Some(e))`: the
+/// plugin does not know some key (another plugin may); `Err`: every key is
+/// the plugin's but a value is wrong, which is final.
+fn option_check(info: &PluginInfo, request: &Request) -> Result<Option<Error>> {
+    let (specs, what) = match request.mode() {
+        IoMode::Read => (info.read_options, "read"),
+        IoMode::Write => (info.write_options, "write"),
+    };
+    let unknown = request
+        .options()
+        .keys()
+        .any(|k| !specs.iter().any(|s| s.name == k));
+    match crate::value::validate_options(request.options(), specs, what) {
+        Ok(()) => Ok(None),
+        Err(e) if unknown => Ok(Some(e.with_plugin(info.name))),
+        Err(e) => Err(e.with_plugin(info.name)),
+    }
+}
+
 /// The candidate order for a request: plugins listing its extension (by the
 /// priority table, then by name), then plugins whose signature matches the
 /// first bytes, then (reading only) every other plugin that reads.
@@ -198,11 +225,16 @@ pub fn candidates(request: &Request) -> Result<Vec<&'static PluginInfo>> {
     }
     if mode == IoMode::Read {
         let first = request.first_bytes();
-        for p in all.iter().copied() {
-            if !out.iter().any(|q| q.name == p.name) && p.sniff(first) {
-                out.push(p);
-            }
-        }
+        let mut sniffed: Vec<&'static PluginInfo> = all
+            .iter()
+            .copied()
+            .filter(|p| !out.iter().any(|q| q.name == p.name) && p.sniff(first))
+            .collect();
+        // Dedicated plugins before general-purpose ones: rank by the worst
+        // place a plugin has in the priority table (a fallback somewhere
+        // ranks after a plugin that is always first), unknown plugins last.
+        sniffed.sort_by_key(|p| fallback_rank(p.name));
+        out.extend(sniffed);
         for p in all.iter().copied() {
             if !out.iter().any(|q| q.name == p.name) && serves(p) {
                 out.push(p);
@@ -222,14 +254,6 @@ pub fn select(
 ) -> Result<(&'static PluginInfo, Box<dyn Plugin>)> {
     // Options are checked against a plugin's specs before it is opened, so
     // `open` only ever sees options it declared.
-    let check = |info: &PluginInfo, request: &Request| {
-        let (specs, what) = match request.mode() {
-            IoMode::Read => (info.read_options, "read"),
-            IoMode::Write => (info.write_options, "write"),
-        };
-        crate::value::validate_options(request.options(), specs, what)
-            .map_err(|e| e.with_plugin(info.name))
-    };
     if let Some(name) = plugin {
         let info = plugin_by_name(name)?;
         let serves = match request.mode() {
@@ -246,7 +270,9 @@ pub fn select(
                 }
             )));
         }
-        check(info, request)?;
+        if let Some(e) = option_check(info, request)? {
+            return Err(e);
+        }
         let opened = guard(info, || (info.open)(request));
         return match opened {
             Ok(p) => Ok((info, p)),
@@ -266,7 +292,7 @@ pub fn select(
     let mut declined: Vec<String> = Vec::new();
     let mut kept: Option<Error> = None;
     for info in cands {
-        if let Err(e) = check(info, request) {
+        if let Some(e) = option_check(info, request)? {
             declined.push(format!("{} ({})", info.name, e.message()));
             if kept.is_none() {
                 kept = Some(e);
@@ -278,6 +304,9 @@ pub fn select(
             Err(e) if e.kind() == ErrorKind::Declined => {
                 declined.push(format!("{} ({})", info.name, e.message()));
             }
+            // A value the plugin refuses for a key it owns is final: another
+            // plugin would only ignore or misread it.
+            Err(e) if e.kind() == ErrorKind::InvalidOption => return Err(e.with_plugin(info.name)),
             Err(e) => {
                 declined.push(format!("{} ({})", info.name, e.message()));
                 if kept.is_none() {

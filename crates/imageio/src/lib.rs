@@ -23,6 +23,13 @@
 
 pub use imageio_core::*;
 
+mod imageio_api;
+/// The buffer-level API: [`ImageIO`]'s six calls (`read_from_file`,
+/// `read_from_memory`, `read_from_ndarray`, `save_to_file`, `save_to_memory`,
+/// `save_to_ndarray`) over [`ImageData`] buffers in any [`PixelFormat`],
+/// with their EXIF [`Orientation`], encoding to any [`FileFormat`].
+pub use imageio_api::{FileFormat, ImageData, ImageIO, Orientation, PixelFormat};
+
 /// The general-purpose plugin on the `image` crate.
 #[cfg(feature = "pillowlike")]
 pub use imageio_pillowlike as pillowlike;
@@ -30,6 +37,11 @@ pub use imageio_pillowlike as pillowlike;
 /// NPY and NPZ, numpy's own formats (every dtype, any shape, lossless).
 #[cfg(feature = "npy")]
 pub use imageio_npy as npy;
+
+/// TIFF on the `tiff` crate: every page, every sample type, strips and tiles,
+/// BigTIFF, streaming writes.
+#[cfg(feature = "tiff")]
+pub use imageio_tiff as tiff;
 
 /// The README's example, compiled and run as a doctest.
 #[cfg(doctest)]

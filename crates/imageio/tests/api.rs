@@ -578,3 +578,26 @@ fn avif_without_its_feature_says_which_feature() {
     assert_eq!(e.kind(), ErrorKind::Unsupported, "{e}");
     assert!(e.to_string().contains("`avif` feature"), "{e}");
 }
+
+#[test]
+fn sniffing_prefers_dedicated_plugins_and_bad_values_are_final() {
+    let img = NdImage::from(gradient_rgb(6, 5));
+    let tif = imencode(&img, ".tif").unwrap();
+    let f = imageio::ImageFile::open_read(tif, &ReadOptions::new()).unwrap();
+    if imageio::plugin_by_name("tiff").is_err() {
+        assert_eq!(f.plugin_name(), "pillowlike");
+        return;
+    }
+    // TIFF bytes without an extension: the tiff plugin, not the fallback.
+    assert_eq!(f.plugin_name(), "tiff");
+    // A value the tiff plugin refuses for its own key is not passed on to a
+    // plugin that would ignore it.
+    let e = imencode_with(
+        &img,
+        ".tif",
+        &WriteOptions::new().option("compression", "wavelet"),
+    )
+    .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidOption, "{e}");
+    assert_eq!(e.plugin(), Some("tiff"), "{e}");
+}

@@ -1,0 +1,135 @@
+//! The TIFF plugin of imageio-rs, `tiff`, on the [`tiff`](https://docs.rs/tiff)
+//! crate: TIFF as microscopes, scanners and scientists use it.
+//!
+//! Reading:
+//!
+//! - every page: `Index::At(n)` decodes page `n` only (the IFD chain is
+//!   walked without reading pixels; only that page's strips or tiles are
+//!   read), `Index::All` stacks the pages, `imiter` streams them, and
+//!   `n_images` counts the directories without decoding anything;
+//! - samples of 1 to 64 bits: unsigned, signed and floating point (u8..u64,
+//!   i8..i64, f32, f64; float16 widened to f32; 1/2/4-bit scaled to 0..255
+//!   in u8; 10/12-bit and other odd depths as stored in u16);
+//! - gray, gray+alpha, RGB, RGBA, CMYK and any extra samples, as stored
+//!   (associated alpha stays premultiplied); min-is-white inverted; palettes
+//!   expanded to RGB u8 (colormap >> 8); YCbCr converted to RGB;
+//! - strips and tiles, planar-separate returned interleaved, BigTIFF, both
+//!   byte orders, horizontal and floating-point predictors;
+//! - compression: none, LZW, Deflate, PackBits, JPEG, CCITT Group 4 and
+//!   WebP (what the `tiff` crate decodes in pure Rust); anything else is an
+//!   [`Unsupported`](imageio_core::ErrorKind::Unsupported) error naming it.
+//!
+//! Metadata per page: `description`, `software`, `datetime`, `resolution` +
+//! `resolution_unit` and `dpi`, `compression`, `predictor`, `photometric`,
+//! `planar_config`, `extra_samples`, `icc_profile`, `orientation` and a few
+//! more; `spacing` in the properties is the pixel size, 1/resolution.
+//!
+//! Writing: one page per `write` call (a stack is written page by page),
+//! streamed to the target and finished on `close`: gray and gray+alpha in
+//! every dtype, RGB and RGBA in u8, u16, u32, u64, f32 and f64 (the `tiff`
+//! crate has no signed colour types), with the options of [`WRITE_OPTIONS`]:
+//! `compression` (none, lzw, deflate, packbits), `predictor` (horizontal,
+//! integer samples), `description`, `software`, `dpi` and `bigtiff`.
+//!
+//! You probably want the `imageio` facade, which links this plugin with its
+//! `tiff` feature (on by default).
+//!
+//! ```
+//! use imageio::{imread_with, imwrite_with, NdImage, ReadOptions, WriteOptions, Index};
+//! # fn main() -> Result<(), imageio::Error> {
+//! let dir = tempfile::tempdir().unwrap();
+//! let path = dir.path().join("stack.tif");
+//! let stack = NdImage::from(imageio::ndarray::Array3::<u16>::from_elem((3, 4, 5), 7));
+//! imwrite_with(&path, &stack, &WriteOptions::new().option("compression", "lzw"))?;
+//! let page = imread_with(&path, &ReadOptions::new().index(Index::At(2)))?;
+//! assert_eq!(page.shape(), &[4, 5]);
+//! # Ok(()) }
+//! ```
+#![deny(missing_docs)]
+
+mod ifd;
+mod read;
+mod write;
+
+use imageio_core::{Error, IoMode, OptionKind, OptionSpec, Plugin, PluginInfo, Request, Signature};
+
+/// The plugin's name.
+pub const NAME: &str = "tiff";
+
+/// The options `write` accepts.
+pub const WRITE_OPTIONS: &[OptionSpec] = &[
+    OptionSpec::new(
+        "compression",
+        OptionKind::Choice(&["none", "lzw", "deflate", "packbits"]),
+        "none",
+        "compression of the strips",
+    ),
+    OptionSpec::new(
+        "predictor",
+        OptionKind::Choice(&["none", "horizontal"]),
+        "none",
+        "horizontal differencing before compression (integer samples only)",
+    ),
+    OptionSpec::new(
+        "description",
+        OptionKind::Str,
+        "",
+        "ImageDescription tag of the page",
+    ),
+    OptionSpec::new("software", OptionKind::Str, "", "Software tag of the page"),
+    OptionSpec::new(
+        "dpi",
+        OptionKind::FloatOrList,
+        "",
+        "resolution in dots per inch: one number or [x, y]",
+    ),
+    OptionSpec::new(
+        "bigtiff",
+        OptionKind::Bool,
+        "false",
+        "write BigTIFF (64-bit offsets, for files beyond 4 GiB); set on the first write",
+    ),
+];
+
+const SIGNATURES: &[Signature] = &[
+    Signature::new(b"II*\0"),
+    Signature::new(b"MM\0*"),
+    Signature::new(b"II+\0"),
+    Signature::new(b"MM\0+"),
+];
+
+imageio_core::inventory::submit! {
+    PluginInfo {
+        name: NAME,
+        crate_name: env!("CARGO_PKG_NAME"),
+        summary: "TIFF on the `tiff` crate: every page, every sample type, strips and tiles, BigTIFF, streaming writes",
+        read_extensions: &[".tif", ".tiff"],
+        write_extensions: &[".tif", ".tiff"],
+        signatures: SIGNATURES,
+        read_options: &[],
+        write_options: WRITE_OPTIONS,
+        open,
+    }
+}
+
+/// Opens a request: reading needs a TIFF header ("not mine" otherwise),
+/// writing a `.tif`/`.tiff` target.
+pub fn open(request: &mut Request) -> imageio_core::Result<Box<dyn Plugin>> {
+    match request.mode() {
+        IoMode::Read => {
+            if !SIGNATURES.iter().any(|s| s.matches(request.first_bytes())) {
+                return Err(Error::declined("not a TIFF header"));
+            }
+            let data = request.bytes()?;
+            Ok(Box::new(read::open(data, request.limits())?))
+        }
+        IoMode::Write => {
+            let ext = request.extension().unwrap_or("");
+            if ext != ".tif" && ext != ".tiff" {
+                return Err(Error::declined(format!("cannot write {ext} files")));
+            }
+            let writer = request.writer()?;
+            Ok(Box::new(write::TiffWriter::new(writer)))
+        }
+    }
+}

@@ -1,0 +1,273 @@
+//! Writing: one page per `write` call, streamed through the `tiff` crate's
+//! encoder into the request's writer (kept until `close`).
+
+use imageio_core::{DType, Element, Error, NdImage, Options, Plugin, Result, Value, Writer};
+use tiff::encoder::colortype::{self, ColorType};
+use tiff::encoder::{
+    Compression, DeflateLevel, Predictor, Rational, TiffEncoder, TiffKind, TiffKindBig,
+    TiffKindStandard, TiffValue,
+};
+use tiff::tags::{ExtraSamples, ResolutionUnit, Tag};
+
+enum Enc {
+    Std(TiffEncoder<Writer, TiffKindStandard>),
+    Big(TiffEncoder<Writer, TiffKindBig>),
+}
+
+/// The write side of the plugin.
+pub(crate) struct TiffWriter {
+    writer: Option<Writer>,
+    enc: Option<Enc>,
+    pages: usize,
+}
+
+/// What one page's options ask for.
+struct PageOptions {
+    compression: Compression,
+    predictor: Predictor,
+    description: Option<String>,
+    software: Option<String>,
+    dpi: Option<(f64, f64)>,
+}
+
+fn enc_err(e: tiff::TiffError) -> Error {
+    match e {
+        tiff::TiffError::UsageError(u) => Error::invalid_input(format!("TIFF: {u}")),
+        tiff::TiffError::UnsupportedError(u) => Error::unsupported(format!("TIFF: {u}")),
+        other => Error::encode(format!("TIFF: {other}")),
+    }
+}
+
+fn page_options(options: &Options) -> Result<PageOptions> {
+    let s = |k: &str| options.get(k).and_then(Value::as_str).map(str::to_owned);
+    let compression = match s("compression").as_deref().map(str::to_ascii_lowercase) {
+        None => Compression::Uncompressed,
+        Some(c) => match c.as_str() {
+            "none" => Compression::Uncompressed,
+            "lzw" => Compression::Lzw,
+            "deflate" => Compression::Deflate(DeflateLevel::Balanced),
+            "packbits" => Compression::Packbits,
+            other => {
+                return Err(Error::invalid_option(format!(
+                    "compression {other:?}: use none, lzw, deflate or packbits"
+                )))
+            }
+        },
+    };
+    let predictor = match s("predictor").as_deref().map(str::to_ascii_lowercase) {
+        None => Predictor::None,
+        Some(p) if p == "none" => Predictor::None,
+        Some(p) if p == "horizontal" => Predictor::Horizontal,
+        Some(p) => {
+            return Err(Error::invalid_option(format!(
+                "predictor {p:?}: use none or horizontal"
+            )))
+        }
+    };
+    let dpi = match options.get("dpi") {
+        None => None,
+        Some(v) => {
+            let (x, y) = match (v.as_float(), v.as_list()) {
+                (Some(x), _) => (x, x),
+                (None, Some([x, y])) => (
+                    x.as_float().unwrap_or(f64::NAN),
+                    y.as_float().unwrap_or(f64::NAN),
+                ),
+                _ => (f64::NAN, f64::NAN),
+            };
+            if !(x > 0.0 && y > 0.0 && x < 1e9 && y < 1e9) {
+                return Err(Error::invalid_option(
+                    "dpi takes one positive number or a list [x, y] of two",
+                ));
+            }
+            Some((x, y))
+        }
+    };
+    Ok(PageOptions {
+        compression,
+        predictor,
+        description: s("description"),
+        software: s("software"),
+        dpi,
+    })
+}
+
+/// A rational close to `v` (4 decimals).
+fn rational(v: f64) -> Rational {
+    let d = if v * 10_000.0 < u32::MAX as f64 {
+        10_000
+    } else {
+        1
+    };
+    Rational {
+        n: (v * d as f64).round() as u32,
+        d,
+    }
+}
+
+fn put<C: ColorType, K: TiffKind>(
+    enc: &mut TiffEncoder<Writer, K>,
+    (h, w): (u32, u32),
+    data: &[C::Inner],
+    alpha: bool,
+    o: &PageOptions,
+) -> Result<()>
+where
+    [C::Inner]: TiffValue,
+{
+    let mut img = enc.new_image::<C>(w, h).map_err(enc_err)?;
+    if alpha {
+        img.extra_samples(&[ExtraSamples::UnassociatedAlpha])
+            .map_err(enc_err)?;
+    }
+    let e = img.encoder();
+    if let Some(d) = &o.description {
+        e.write_tag(Tag::ImageDescription, d.as_str())
+            .map_err(enc_err)?;
+    }
+    if let Some(s) = &o.software {
+        e.write_tag(Tag::Software, s.as_str()).map_err(enc_err)?;
+    }
+    if let Some((x, y)) = o.dpi {
+        e.write_tag(Tag::ResolutionUnit, ResolutionUnit::Inch.to_u16())
+            .map_err(enc_err)?;
+        e.write_tag(Tag::XResolution, rational(x))
+            .map_err(enc_err)?;
+        e.write_tag(Tag::YResolution, rational(y))
+            .map_err(enc_err)?;
+    }
+    img.write_data(data).map_err(enc_err)
+}
+
+/// The samples of `image` in C order.
+fn samples<T: Element>(image: &NdImage) -> Vec<T> {
+    let a = image.as_array::<T>().expect("dtype checked");
+    match a.as_slice() {
+        Some(s) => s.to_vec(),
+        None => a.iter().copied().collect(),
+    }
+}
+
+fn write_page<K: TiffKind>(
+    enc: TiffEncoder<Writer, K>,
+    image: &NdImage,
+    o: &PageOptions,
+) -> Result<TiffEncoder<Writer, K>> {
+    let mut enc = enc
+        .with_compression(o.compression)
+        .with_predictor(o.predictor);
+    let shape = image.shape();
+    let (h, w, c) = match *shape {
+        [h, w] => (h, w, 1),
+        [h, w, c] if (1..=4).contains(&c) => (h, w, c),
+        _ => {
+            return Err(Error::invalid_input(format!(
+                "TIFF writes (H, W) or (H, W, C) pages with C = 1..4, not {shape:?}; write a \
+                 stack page by page (is_batch)"
+            )))
+        }
+    };
+    let dims = (
+        u32::try_from(h).map_err(|_| Error::invalid_input("the image is too tall for TIFF"))?,
+        u32::try_from(w).map_err(|_| Error::invalid_input("the image is too wide for TIFF"))?,
+    );
+    if c == 2 && o.predictor != Predictor::None {
+        // tiff 0.11's encoder differences gray+alpha rows with a stride of one
+        // sample (the colour type's), not two: the file would not read back.
+        return Err(Error::unsupported(
+            "TIFF: the horizontal predictor is not supported for gray+alpha pages (the tiff \
+             crate predicts them wrongly); write without a predictor",
+        ));
+    }
+    if o.predictor != Predictor::None && image.dtype().is_float() {
+        return Err(Error::invalid_option(
+            "the horizontal predictor applies to integer samples only, not to floats",
+        ));
+    }
+    macro_rules! gray {
+        ($t:ty, $ct:ty) => {
+            put::<$ct, K>(&mut enc, dims, &samples::<$t>(image), c == 2, o)
+        };
+    }
+    macro_rules! colour {
+        ($t:ty, $rgb:ty, $rgba:ty) => {
+            if c == 3 {
+                put::<$rgb, K>(&mut enc, dims, &samples::<$t>(image), false, o)
+            } else {
+                put::<$rgba, K>(&mut enc, dims, &samples::<$t>(image), false, o)
+            }
+        };
+    }
+    let r = match (image.dtype(), c) {
+        (DType::U8, 1 | 2) => gray!(u8, colortype::Gray8),
+        (DType::U16, 1 | 2) => gray!(u16, colortype::Gray16),
+        (DType::U32, 1 | 2) => gray!(u32, colortype::Gray32),
+        (DType::U64, 1 | 2) => gray!(u64, colortype::Gray64),
+        (DType::I8, 1 | 2) => gray!(i8, colortype::GrayI8),
+        (DType::I16, 1 | 2) => gray!(i16, colortype::GrayI16),
+        (DType::I32, 1 | 2) => gray!(i32, colortype::GrayI32),
+        (DType::I64, 1 | 2) => gray!(i64, colortype::GrayI64),
+        (DType::F32, 1 | 2) => gray!(f32, colortype::Gray32Float),
+        (DType::F64, 1 | 2) => gray!(f64, colortype::Gray64Float),
+        (DType::U8, _) => colour!(u8, colortype::RGB8, colortype::RGBA8),
+        (DType::U16, _) => colour!(u16, colortype::RGB16, colortype::RGBA16),
+        (DType::U32, _) => colour!(u32, colortype::RGB32, colortype::RGBA32),
+        (DType::U64, _) => colour!(u64, colortype::RGB64, colortype::RGBA64),
+        (DType::F32, _) => colour!(f32, colortype::RGB32Float, colortype::RGBA32Float),
+        (DType::F64, _) => colour!(f64, colortype::RGB64Float, colortype::RGBA64Float),
+        (d, _) => Err(Error::unsupported(format!(
+            "TIFF: the tiff crate writes {d} gray images, not {d} RGB/RGBA; cast to an \
+             unsigned or float dtype"
+        ))),
+    };
+    r.map(|()| enc)
+}
+
+impl TiffWriter {
+    pub(crate) fn new(writer: Writer) -> Self {
+        TiffWriter {
+            writer: Some(writer),
+            enc: None,
+            pages: 0,
+        }
+    }
+}
+
+impl Plugin for TiffWriter {
+    fn read(&mut self, _index: usize, _options: &Options) -> Result<NdImage> {
+        Err(Error::invalid_input("the resource is open for writing"))
+    }
+
+    fn write(&mut self, image: &NdImage, options: &Options) -> Result<()> {
+        let o = page_options(options)?;
+        if self.enc.is_none() {
+            let w = self
+                .writer
+                .take()
+                .ok_or_else(|| Error::invalid_input("the TIFF file is already closed"))?;
+            let big = options.get("bigtiff").and_then(Value::as_bool) == Some(true);
+            self.enc = Some(if big {
+                Enc::Big(TiffEncoder::new_big(w).map_err(enc_err)?)
+            } else {
+                Enc::Std(TiffEncoder::new(w).map_err(enc_err)?)
+            });
+        }
+        // On error the encoder is dropped: the write request fails as a whole
+        // and the target is left untouched.
+        self.enc = Some(match self.enc.take().expect("set above") {
+            Enc::Std(e) => Enc::Std(write_page(e, image, &o)?),
+            Enc::Big(e) => Enc::Big(write_page(e, image, &o)?),
+        });
+        self.pages += 1;
+        Ok(())
+    }
+
+    fn close(&mut self) -> Result<()> {
+        self.enc = None;
+        self.writer = None;
+        if self.pages == 0 {
+            return Err(Error::encode("TIFF: no image was written"));
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,635 @@
+//! Round trips through the facade (every dtype x compression x layout this
+//! plugin writes), files written by the `tiff` crate directly and read back
+//! here, metadata, properties, options and errors.
+
+use std::io::Cursor;
+
+use imageio::ndarray::{ArrayD, IxDyn};
+use imageio::{
+    imencode_with, immeta_with, imopen, improps_with, imread_with, with_dtype, DType, Element,
+    ErrorKind, Index, IoMode, NdImage, ReadOptions, Value, WriteOptions,
+};
+use tiff::encoder::{colortype, Compression, DeflateLevel, Predictor, TiffEncoder};
+
+const COMPRESSIONS: &[&str] = &["none", "lzw", "deflate", "packbits"];
+
+/// A deterministic test image of `shape` whose values use the dtype's range.
+fn pattern(shape: &[usize], dtype: DType) -> NdImage {
+    let n: usize = shape.iter().product();
+    with_dtype!(dtype, T => {
+        let v: Vec<T> = (0..n)
+            .map(|i| {
+                let x = (i as u64).wrapping_mul(2_654_435_761) % 1000;
+                let f = match dtype {
+                    DType::U8 | DType::I8 => (x % 200) as f64 - if dtype == DType::I8 { 100.0 } else { 0.0 },
+                    DType::F32 | DType::F64 => x as f64 / 7.0 - 50.0,
+                    d if d.is_signed_int() => x as f64 - 500.0,
+                    _ => x as f64 * 37.0,
+                };
+                T::from_f64(f)
+            })
+            .collect();
+        NdImage::from(ArrayD::from_shape_vec(IxDyn(shape), v).unwrap())
+    })
+}
+
+fn encode(img: &NdImage, opts: WriteOptions) -> Vec<u8> {
+    imencode_with(img, ".tif", &opts.plugin("tiff"))
+        .unwrap_or_else(|e| panic!("{:?} {:?}: {e}", img.dtype(), img.shape()))
+}
+
+fn decode(bytes: &[u8], index: Index) -> NdImage {
+    imread_with(bytes, &ReadOptions::new().plugin("tiff").index(index)).unwrap()
+}
+
+#[test]
+fn every_dtype_compression_and_layout_round_trips() {
+    let mut n = 0;
+    for dtype in DType::ALL {
+        for shape in [&[5usize, 7][..], &[5, 7, 2], &[5, 7, 3], &[5, 7, 4]] {
+            let colour = shape.len() == 3 && shape[2] >= 3;
+            if colour && dtype.is_signed_int() {
+                continue; // the tiff crate has no signed RGB colour types
+            }
+            let img = pattern(shape, dtype);
+            for &c in COMPRESSIONS {
+                let predictors: &[&str] = if dtype.is_float() || shape.len() == 3 && shape[2] == 2 {
+                    &["none"]
+                } else {
+                    &["none", "horizontal"]
+                };
+                for &p in predictors {
+                    let bytes = encode(
+                        &img,
+                        WriteOptions::new()
+                            .option("compression", c)
+                            .option("predictor", p),
+                    );
+                    let back = decode(&bytes, Index::At(0));
+                    assert_eq!(back, img, "{dtype} {shape:?} {c} {p}");
+                    n += 1;
+                }
+            }
+        }
+    }
+    assert!(n > 150, "{n} round trips");
+}
+
+#[test]
+fn stacks_are_written_page_by_page_and_read_back() {
+    for big in [false, true] {
+        let stack = pattern(&[4, 6, 9], DType::U16);
+        let bytes = encode(
+            &stack,
+            WriteOptions::new()
+                .option("compression", "lzw")
+                .option("bigtiff", big),
+        );
+        assert_eq!(&bytes[..4], if big { b"II+\0" } else { b"II*\0" });
+        let props = improps_with(
+            &bytes[..],
+            &ReadOptions::new().plugin("tiff").index(Index::All),
+        )
+        .unwrap();
+        assert_eq!(props.shape, vec![4, 6, 9]);
+        assert_eq!(props.n_images, Some(4));
+        assert_eq!(decode(&bytes, Index::All), stack);
+        assert_eq!(decode(&bytes, Index::At(2)), stack.frame(2).unwrap());
+        let e = imread_with(
+            &bytes[..],
+            &ReadOptions::new().plugin("tiff").index(Index::At(4)),
+        )
+        .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::IndexOutOfRange);
+    }
+}
+
+#[test]
+fn streaming_write_and_iteration() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("pages.tiff");
+    let mut f = imopen(&path, IoMode::Write).unwrap();
+    assert_eq!(f.plugin_name(), "tiff");
+    let a = pattern(&[3, 4], DType::U8);
+    let b = pattern(&[5, 2, 3], DType::F32);
+    f.write(&a).unwrap();
+    f.write(&b).unwrap();
+    f.close().unwrap();
+    let mut r = imopen(&path, IoMode::Read).unwrap();
+    assert_eq!(r.plugin_name(), "tiff");
+    assert_eq!(r.n_images().unwrap(), Some(2));
+    let pages: Vec<NdImage> = r.iter().map(|p| p.unwrap()).collect();
+    assert_eq!(pages, vec![a, b]);
+    // Mixed shapes do not stack: the core's error says to iterate.
+    let e = imread_with(&path, &ReadOptions::new().index(Index::All)).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidInput);
+    assert!(e.to_string().contains("one by one"), "{e}");
+}
+
+#[test]
+fn metadata_and_spacing() {
+    let img = pattern(&[8, 10, 3], DType::U8);
+    let bytes = encode(
+        &img,
+        WriteOptions::new()
+            .option("description", "a test page")
+            .option("software", "imageio-rs")
+            .option("dpi", Value::List(vec![300.0.into(), 150.0.into()]))
+            .option("compression", "deflate")
+            .option("predictor", "horizontal"),
+    );
+    let m = immeta_with(&bytes[..], &ReadOptions::new().plugin("tiff")).unwrap();
+    let s = |k: &str| m.get(k).and_then(Value::as_str).map(str::to_owned);
+    assert_eq!(s("description").as_deref(), Some("a test page"));
+    assert_eq!(s("software").as_deref(), Some("imageio-rs"));
+    assert_eq!(s("compression").as_deref(), Some("deflate"));
+    assert_eq!(s("predictor").as_deref(), Some("horizontal"));
+    assert_eq!(s("photometric").as_deref(), Some("rgb"));
+    assert_eq!(s("planar_config").as_deref(), Some("contig"));
+    assert_eq!(s("resolution_unit").as_deref(), Some("inch"));
+    let dpi: Vec<f64> = m
+        .get("dpi")
+        .and_then(Value::as_list)
+        .unwrap()
+        .iter()
+        .map(|v| v.as_float().unwrap())
+        .collect();
+    assert_eq!(dpi, vec![300.0, 150.0]);
+    let p = improps_with(&bytes[..], &ReadOptions::new().plugin("tiff")).unwrap();
+    assert_eq!(p.shape, vec![8, 10, 3]);
+    assert_eq!(p.dtype, DType::U8);
+    assert_eq!(p.n_images, Some(1));
+    // Pixel size = 1 / resolution: (dy, dx) in inches.
+    let sp = p.spacing.unwrap();
+    assert!((sp[0] - 1.0 / 150.0).abs() < 1e-12 && (sp[1] - 1.0 / 300.0).abs() < 1e-12);
+    let file = immeta_with(
+        &bytes[..],
+        &ReadOptions::new().plugin("tiff").index(Index::All),
+    )
+    .unwrap();
+    assert_eq!(file.get("n_pages").and_then(Value::as_int), Some(1));
+}
+
+#[test]
+fn write_options_are_checked() {
+    let img = pattern(&[4, 4], DType::F32);
+    let e = imencode_with(
+        &img,
+        ".tif",
+        &WriteOptions::new()
+            .plugin("tiff")
+            .option("predictor", "horizontal"),
+    )
+    .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidOption);
+    let e = imencode_with(
+        &img,
+        ".tif",
+        &WriteOptions::new()
+            .plugin("tiff")
+            .option("compression", "jpeg"),
+    )
+    .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidOption);
+    let e = imencode_with(
+        &img,
+        ".tif",
+        &WriteOptions::new().plugin("tiff").option("dpi", -3.0),
+    )
+    .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidOption);
+    let rgb_i16 = pattern(&[4, 4, 3], DType::I16);
+    let e = imencode_with(&rgb_i16, ".tif", &WriteOptions::new().plugin("tiff")).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Unsupported);
+    let ga = pattern(&[4, 4, 2], DType::U8);
+    let e = imencode_with(
+        &ga,
+        ".tif",
+        &WriteOptions::new()
+            .plugin("tiff")
+            .option("predictor", "horizontal"),
+    )
+    .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Unsupported);
+}
+
+fn tiff_bytes(f: impl FnOnce(&mut Cursor<Vec<u8>>)) -> Vec<u8> {
+    let mut c = Cursor::new(Vec::new());
+    f(&mut c);
+    c.into_inner()
+}
+
+fn typed<T: Element>(img: &NdImage) -> Vec<T> {
+    img.as_array::<T>().unwrap().iter().copied().collect()
+}
+
+#[test]
+fn files_written_by_the_tiff_crate_read_back() {
+    let (w, h) = (13u32, 9u32);
+    let g16: Vec<u16> = (0..w * h).map(|i| (i * 401) as u16).collect();
+    let rgb8: Vec<u8> = (0..w * h * 3).map(|i| (i * 7) as u8).collect();
+    let i16s: Vec<i16> = (0..w * h).map(|i| i as i16 * -37).collect();
+    let f64s: Vec<f64> = (0..w * h).map(|i| i as f64 * 0.25 - 3.0).collect();
+    let bytes = tiff_bytes(|c| {
+        let mut e = TiffEncoder::new(c)
+            .unwrap()
+            .with_compression(Compression::Lzw)
+            .with_predictor(Predictor::Horizontal);
+        e.write_image::<colortype::Gray16>(w, h, &g16).unwrap();
+        let mut e = e
+            .with_compression(Compression::Deflate(DeflateLevel::Best))
+            .with_predictor(Predictor::None);
+        e.write_image::<colortype::RGB8>(w, h, &rgb8).unwrap();
+        e.write_image::<colortype::GrayI16>(w, h, &i16s).unwrap();
+        let mut e = e.with_compression(Compression::Packbits);
+        e.write_image::<colortype::Gray64Float>(w, h, &f64s)
+            .unwrap();
+    });
+    let p0 = decode(&bytes, Index::At(0));
+    assert_eq!((p0.shape(), p0.dtype()), (&[9usize, 13][..], DType::U16));
+    assert_eq!(typed::<u16>(&p0), g16);
+    let p1 = decode(&bytes, Index::At(1));
+    assert_eq!(p1.shape(), &[9, 13, 3]);
+    assert_eq!(typed::<u8>(&p1), rgb8);
+    assert_eq!(typed::<i16>(&decode(&bytes, Index::At(2))), i16s);
+    assert_eq!(typed::<f64>(&decode(&bytes, Index::At(3))), f64s);
+
+    // BigTIFF, big-endian is covered by the corpus; here BigTIFF RGBA 16-bit.
+    let rgba: Vec<u16> = (0..w * h * 4).map(|i| (i * 97) as u16).collect();
+    let big = tiff_bytes(|c| {
+        TiffEncoder::new_big(c)
+            .unwrap()
+            .write_image::<colortype::RGBA16>(w, h, &rgba)
+            .unwrap();
+    });
+    let p = decode(&big, Index::At(0));
+    assert_eq!(p.shape(), &[9, 13, 4]);
+    assert_eq!(typed::<u16>(&p), rgba);
+}
+
+#[test]
+fn tiff_files_go_to_this_plugin_and_other_bytes_do_not() {
+    let img = pattern(&[3, 3], DType::U8);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("x.tiff");
+    imageio::imwrite(&path, &img).unwrap();
+    let bytes = std::fs::read(&path).unwrap();
+    assert_eq!(&bytes[..4], b"II*\0");
+    let f = imageio::ImageFile::open_read(&path, &ReadOptions::new()).unwrap();
+    assert_eq!(f.plugin_name(), "tiff");
+    let f =
+        imageio::ImageFile::open_read(&bytes[..], &ReadOptions::new().extension(".tif")).unwrap();
+    assert_eq!(f.plugin_name(), "tiff");
+    let e = imread_with(
+        &b"not a tiff at all"[..],
+        &ReadOptions::new().plugin("tiff"),
+    )
+    .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Declined);
+    // Truncated: a clean error, not a panic.
+    let e = imread_with(
+        &bytes[..bytes.len() - 20],
+        &ReadOptions::new().plugin("tiff"),
+    );
+    assert!(e.is_err());
+}
+
+#[test]
+fn limits_are_checked_before_decoding() {
+    let img = pattern(&[64, 64], DType::U16);
+    let bytes = encode(&img, WriteOptions::new());
+    let limits = imageio::Limits {
+        max_pixels: 1000,
+        ..imageio::Limits::default()
+    };
+    let e = imread_with(&bytes[..], &ReadOptions::new().limits(limits)).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::LimitExceeded);
+}
+
+/// The shared corpus, when present: a few values checked beyond the
+/// conformance suite (metadata and properties without decoding).
+#[test]
+fn corpus_metadata() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/tiff");
+    if !root.exists() {
+        eprintln!("corpus not found; skipped");
+        return;
+    }
+    let p = improps_with(root.join("calcium_imaging.tif"), &ReadOptions::new()).unwrap();
+    assert_eq!((p.shape, p.n_images), (vec![30, 40], Some(1000)));
+    let last = imread_with(
+        root.join("calcium_imaging.tif"),
+        &ReadOptions::new().index(Index::At(999)),
+    )
+    .unwrap();
+    assert_eq!(last.shape(), &[30, 40]);
+    let m = immeta_with(root.join("libtiff_jello.tif"), &ReadOptions::new()).unwrap();
+    assert_eq!(
+        m.get("photometric").and_then(Value::as_str),
+        Some("palette")
+    );
+    assert_eq!(
+        m.get("compression").and_then(Value::as_str),
+        Some("packbits")
+    );
+    let m = immeta_with(
+        root.join("pillow_tiff_tiled_planar_16bit_RGBa.tiff"),
+        &ReadOptions::new(),
+    )
+    .unwrap();
+    assert_eq!(
+        m.get("planar_config").and_then(Value::as_str),
+        Some("separate")
+    );
+    assert!(m.get("icc_profile").and_then(Value::as_bytes).is_some());
+    assert_eq!(
+        m.get("extra_samples")
+            .and_then(Value::as_list)
+            .map(|l| l.len()),
+        Some(1)
+    );
+    let e = imread_with(root.join("libtiff_fax2d.tif"), &ReadOptions::new()).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Unsupported);
+    assert!(e.to_string().contains("ccitt_fax3"), "{e}");
+}
+
+/// Corrupted files end in an error or an image, never in a panic of the
+/// backend (which the core would report as a "panicked" decode error).
+#[test]
+fn corrupted_files_never_panic() {
+    let mut files = Vec::new();
+    let stack = pattern(&[2, 9, 11, 3], DType::U16);
+    for c in ["none", "lzw", "deflate", "packbits"] {
+        files.push(encode(&stack, WriteOptions::new().option("compression", c)));
+    }
+    files.push(encode(
+        &pattern(&[2, 9, 11], DType::F32),
+        WriteOptions::new().option("bigtiff", true),
+    ));
+    let mut seed = 0x2545_F491_4F6C_DD1Du64;
+    let mut next = || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let mut decoded = 0;
+    for f in &files {
+        for _ in 0..300 {
+            let mut g = f.clone();
+            for _ in 0..1 + next() % 4 {
+                let at = (next() % g.len() as u64) as usize;
+                g[at] = next() as u8;
+            }
+            for index in [Index::At(0), Index::At(1), Index::All] {
+                let r = imread_with(&g[..], &ReadOptions::new().plugin("tiff").index(index));
+                match r {
+                    Ok(_) => decoded += 1,
+                    Err(e) => assert!(!e.to_string().contains("panicked"), "{e}"),
+                }
+            }
+            let _ = improps_with(&g[..], &ReadOptions::new().plugin("tiff"));
+            let m = immeta_with(&g[..], &ReadOptions::new().plugin("tiff"));
+            if let Err(e) = m {
+                assert!(!e.to_string().contains("panicked"), "{e}");
+            }
+        }
+    }
+    assert!(decoded > 0);
+}
+
+/// The same over the corpus's TIFF files (tiles, planar, palette, JPEG,
+/// CCITT, BigTIFF, big-endian), when the corpus is present.
+#[test]
+fn corrupted_corpus_files_never_panic() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/tiff");
+    let Ok(dir) = std::fs::read_dir(&root) else {
+        eprintln!("corpus not found; skipped");
+        return;
+    };
+    let rounds: usize = std::env::var("IMAGEIO_TIFF_FUZZ_ROUNDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(20);
+    let mut seed = 0x9E37_79B9_7F4A_7C15u64;
+    let mut next = || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    for entry in dir {
+        let path = entry.unwrap().path();
+        let f = std::fs::read(&path).unwrap();
+        if f.len() > 2 << 20 {
+            continue;
+        }
+        for _ in 0..rounds {
+            let mut g = f.clone();
+            for _ in 0..1 + next() % 4 {
+                // Mostly the header and directories, where structure lives.
+                let span = if next() % 2 == 0 {
+                    g.len().min(4096)
+                } else {
+                    g.len()
+                };
+                let at = (next() % span as u64) as usize;
+                g[at] = next() as u8;
+            }
+            let r = imread_with(&g[..], &ReadOptions::new().plugin("tiff"));
+            if let Err(e) = r {
+                assert!(
+                    !e.to_string().contains("panicked"),
+                    "{}: {e}",
+                    path.display()
+                );
+            }
+        }
+    }
+}
+
+/// Backend bug (tiff 0.11.3), worked around in the plugin: for tiled
+/// planar-separate images the padding of a tile is computed from its index
+/// over all planes, so tiles of planes after the first report their full
+/// tile height, and `read_image` panics on its buffer assertion. When this
+/// test fails, the backend is fixed.
+#[test]
+fn backend_bug_planar_tile_dimensions() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/corpus/tiff/pillow_tiff_tiled_planar_16bit_RGBa.tiff");
+    let Ok(bytes) = std::fs::read(&path) else {
+        eprintln!("corpus not found; skipped");
+        return;
+    };
+    // 100x40 pixels, 4 planes of one 256x256 tile each.
+    let mut d = tiff::decoder::Decoder::new(Cursor::new(bytes.clone())).unwrap();
+    assert_eq!(d.dimensions().unwrap(), (100, 40));
+    assert_eq!(d.chunk_data_dimensions(0), (100, 40));
+    assert_eq!(d.chunk_data_dimensions(1), (100, 256), "want (100, 40)");
+    let panicked = std::panic::catch_unwind(move || {
+        let mut r = tiff::decoder::DecodingResult::U16(vec![]);
+        let _ = d.read_image_to_buffer(&mut r);
+    })
+    .is_err();
+    assert!(panicked);
+    // The plugin reads it.
+    let img = imread_with(&bytes[..], &ReadOptions::new().plugin("tiff")).unwrap();
+    assert_eq!(
+        (img.shape(), img.dtype()),
+        (&[40usize, 100, 4][..], DType::U16)
+    );
+}
+
+/// Backend limitation (tiff 0.11.3): a page without PhotometricInterpretation
+/// (which libtiff reads, taking min-is-black or RGB) cannot be opened at all.
+/// The plugin reads it as min-is-black (RGB when it has 3 colour samples).
+#[test]
+fn backend_bug_missing_photometric() {
+    let img = pattern(&[4, 6], DType::U8);
+    let mut bytes = encode(&img, WriteOptions::new().plugin("tiff"));
+    // Rename tag 262 (PhotometricInterpretation) to 263 (Threshholding).
+    let first = u32::from_le_bytes(bytes[4..8].try_into().unwrap()) as usize;
+    let n = u16::from_le_bytes([bytes[first], bytes[first + 1]]) as usize;
+    let mut found = false;
+    for i in 0..n {
+        let at = first + 2 + 12 * i;
+        if bytes[at..at + 2] == 262u16.to_le_bytes() {
+            bytes[at..at + 2].copy_from_slice(&263u16.to_le_bytes());
+            found = true;
+        }
+    }
+    assert!(found);
+    assert!(tiff::decoder::Decoder::new(Cursor::new(bytes.clone())).is_err());
+    assert_eq!(decode(&bytes, Index::At(0)), img);
+}
+
+/// A classic little-endian TIFF with one page and one strip holding `data`;
+/// `tags` are (tag, values) written as SHORT when every value fits, else LONG
+/// (StripOffsets and StripByteCounts are added unless given; data starts at 8).
+fn handmade(tags: &[(u16, Vec<u32>)], data: &[u8]) -> Vec<u8> {
+    let mut out = b"II*\0".to_vec();
+    out.extend_from_slice(&8u32.to_le_bytes());
+    out.extend_from_slice(data);
+    if out.len() % 2 == 1 {
+        out.push(0);
+    }
+    let mut tags: Vec<(u16, Vec<u32>)> = tags.to_vec();
+    if !tags.iter().any(|t| t.0 == 273) {
+        tags.push((273, vec![8]));
+        tags.push((279, vec![data.len() as u32]));
+    }
+    tags.sort_by_key(|t| t.0);
+    // Out-of-line values go after the directory.
+    let ifd_at = out.len();
+    let mut extra_at = ifd_at + 2 + 12 * tags.len() + 4;
+    let mut ifd = (tags.len() as u16).to_le_bytes().to_vec();
+    let mut extra = Vec::new();
+    for (tag, vals) in &tags {
+        let short = vals.iter().all(|&v| v <= 0xFFFF);
+        let bytes: Vec<u8> = if short {
+            vals.iter()
+                .flat_map(|&v| (v as u16).to_le_bytes())
+                .collect()
+        } else {
+            vals.iter().flat_map(|&v| v.to_le_bytes()).collect()
+        };
+        ifd.extend_from_slice(&tag.to_le_bytes());
+        ifd.extend_from_slice(&(if short { 3u16 } else { 4 }).to_le_bytes());
+        ifd.extend_from_slice(&(vals.len() as u32).to_le_bytes());
+        if bytes.len() <= 4 {
+            let mut f = [0u8; 4];
+            f[..bytes.len()].copy_from_slice(&bytes);
+            ifd.extend_from_slice(&f);
+        } else {
+            ifd.extend_from_slice(&(extra_at as u32).to_le_bytes());
+            extra.extend_from_slice(&bytes);
+            extra_at += bytes.len();
+        }
+    }
+    ifd.extend_from_slice(&0u32.to_le_bytes());
+    out[4..8].copy_from_slice(&(ifd_at as u32).to_le_bytes());
+    out.extend_from_slice(&ifd);
+    out.extend_from_slice(&extra);
+    out
+}
+
+fn u8s(img: &NdImage) -> Vec<u8> {
+    typed::<u8>(img)
+}
+
+#[test]
+fn handmade_layouts_follow_the_pixel_semantics() {
+    let base = |w: u32, h: u32, bits: Vec<u32>, spp: u32, photometric: u32| {
+        vec![
+            (256, vec![w]),
+            (257, vec![h]),
+            (258, bits),
+            (262, vec![photometric]),
+            (277, vec![spp]),
+        ]
+    };
+    // 12-bit gray: stored values kept in u16, MSB-first packing.
+    let f = handmade(&base(2, 1, vec![12], 1, 1), &[0xAB, 0xC1, 0x23]);
+    let img = decode(&f, Index::At(0));
+    assert_eq!(
+        (img.shape(), typed::<u16>(&img)),
+        (&[1usize, 2][..], vec![0xABC, 0x123])
+    );
+    // 2-bit gray scaled to 0..255; rows start on byte boundaries.
+    let f = handmade(&base(3, 2, vec![2], 1, 1), &[0b00_01_10_00, 0b11_00_00_00]);
+    assert_eq!(u8s(&decode(&f, Index::At(0))), vec![0, 85, 170, 255, 0, 0]);
+    // 1-bit min-is-white: 1 = black.
+    let f = handmade(&base(4, 1, vec![1], 1, 0), &[0b1010_0000]);
+    assert_eq!(u8s(&decode(&f, Index::At(0))), vec![0, 255, 0, 255]);
+    // 8-bit min-is-white inverted.
+    let f = handmade(&base(2, 1, vec![8], 1, 0), &[0, 200]);
+    assert_eq!(u8s(&decode(&f, Index::At(0))), vec![255, 55]);
+    // 4-bit palette with a 16-bit colormap: RGB u8 = entry >> 8.
+    let mut cmap = vec![0u32; 48];
+    for i in 0..16 {
+        cmap[i] = (i as u32) << 12; // red
+        cmap[16 + i] = 0xFFFF; // green
+        cmap[32 + i] = 0x0100 * i as u32; // blue
+    }
+    let mut t = base(2, 1, vec![4], 1, 3);
+    t.push((320, cmap));
+    let f = handmade(&t, &[0x3F]);
+    let img = decode(&f, Index::At(0));
+    assert_eq!(img.shape(), &[1, 2, 3]);
+    assert_eq!(u8s(&img), vec![0x30, 0xFF, 3, 0xF0, 0xFF, 15]);
+    // CMYK + one extra sample, as stored.
+    let mut t = base(1, 1, vec![8; 5], 5, 5);
+    t.push((338, vec![0]));
+    let f = handmade(&t, &[1, 2, 3, 4, 5]);
+    let img = decode(&f, Index::At(0));
+    assert_eq!(
+        (img.shape(), u8s(&img)),
+        (&[1usize, 1, 5][..], vec![1, 2, 3, 4, 5])
+    );
+    // Planar-separate RGB returned interleaved (one strip per plane).
+    let mut t = base(2, 1, vec![8; 3], 3, 2);
+    t.push((284, vec![2]));
+    t.push((273, vec![8, 10, 12]));
+    t.push((279, vec![2, 2, 2]));
+    let g = handmade(&t, &[1, 2, 10, 20, 100, 200]);
+    let img = decode(&g, Index::At(0));
+    assert_eq!(img.shape(), &[1, 2, 3]);
+    assert_eq!(u8s(&img), vec![1, 10, 100, 2, 20, 200]);
+    // YCbCr 2x2-subsampled, uncompressed: one block of 4 Y, Cb, Cr; grey
+    // chroma (128) gives R = G = B = Y.
+    let mut t = base(2, 2, vec![8; 3], 3, 6);
+    t.push((530, vec![2, 2]));
+    let f = handmade(&t, &[10, 20, 30, 40, 128, 128]);
+    let img = decode(&f, Index::At(0));
+    assert_eq!(img.shape(), &[2, 2, 3]);
+    assert_eq!(
+        u8s(&img),
+        vec![10, 10, 10, 20, 20, 20, 30, 30, 30, 40, 40, 40]
+    );
+    // Unknown compression: a clean Unsupported error naming it.
+    let mut t = base(1, 1, vec![8], 1, 1);
+    t.push((259, vec![34925]));
+    let e = imread_with(&handmade(&t, &[0])[..], &ReadOptions::new().plugin("tiff")).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Unsupported);
+    assert!(e.to_string().contains("lzma"), "{e}");
+}
