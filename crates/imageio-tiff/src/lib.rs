@@ -15,8 +15,10 @@
 //!   expanded to RGB u8 (colormap >> 8); YCbCr converted to RGB;
 //! - strips and tiles, planar-separate returned interleaved, BigTIFF, both
 //!   byte orders, horizontal and floating-point predictors;
-//! - compression: none, LZW, Deflate, PackBits, JPEG, CCITT Group 4 and
-//!   WebP (what the `tiff` crate decodes in pure Rust); anything else is an
+//! - compression: none, LZW, Deflate, PackBits, JPEG, CCITT Group 4, WebP
+//!   and ZSTD (read; ZSTD builds the C zstd library bundled in the `zstd`
+//!   crate, nothing is downloaded); anything else (CCITT Group 3, LZMA,
+//!   old-style JPEG, SGILog) is an
 //!   [`Unsupported`](imageio_core::ErrorKind::Unsupported) error naming it.
 //!
 //! Metadata per page: `description`, `software`, `datetime`, `resolution` +
@@ -86,8 +88,14 @@ pub const WRITE_OPTIONS: &[OptionSpec] = &[
     OptionSpec::new(
         "bigtiff",
         OptionKind::Bool,
-        "false",
-        "write BigTIFF (64-bit offsets, for files beyond 4 GiB); set on the first write",
+        "auto",
+        "write BigTIFF (64-bit offsets); unset: automatic when the first page or batch nears 4 GiB",
+    ),
+    OptionSpec::new(
+        "tile",
+        OptionKind::Any,
+        "",
+        "tile size: not available, the tiff 0.11 encoder writes strips only (a clear error)",
     ),
 ];
 

@@ -72,7 +72,7 @@ fn photometric_name(p: u16) -> String {
 
 /// Compressions the `tiff` crate (with the features enabled here) decodes.
 fn compression_supported(c: u16) -> bool {
-    matches!(c, 1 | 4 | 5 | 7 | 8 | 32946 | 32773 | 50001)
+    matches!(c, 1 | 4 | 5 | 7 | 8 | 32946 | 32773 | 50000 | 50001)
 }
 
 /// How stored samples become the samples of the returned array.

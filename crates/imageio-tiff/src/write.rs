@@ -19,6 +19,8 @@ pub(crate) struct TiffWriter {
     writer: Option<Writer>,
     enc: Option<Enc>,
     pages: usize,
+    /// Bytes of a batch announced by `write_batch`, for the BigTIFF choice.
+    batch_bytes: u64,
 }
 
 /// What one page's options ask for.
@@ -39,6 +41,12 @@ fn enc_err(e: tiff::TiffError) -> Error {
 }
 
 fn page_options(options: &Options) -> Result<PageOptions> {
+    if options.contains_key("tile") {
+        return Err(Error::unsupported(
+            "TIFF: tiled writing is not available: the tiff crate 0.11 encoder writes strips \
+             only; drop the `tile` option",
+        ));
+    }
     let s = |k: &str| options.get(k).and_then(Value::as_str).map(str::to_owned);
     let compression = match s("compression").as_deref().map(str::to_ascii_lowercase) {
         None => Compression::Uncompressed,
@@ -223,12 +231,25 @@ fn write_page<K: TiffKind>(
     r.map(|()| enc)
 }
 
+/// Pixel data beyond this size is written as BigTIFF unless the `bigtiff`
+/// option says otherwise: classic TIFF offsets end at 4 GiB, and the margin
+/// covers directories and compression that expands.
+pub(crate) const AUTO_BIGTIFF_BYTES: u64 = (4 << 30) - (256 << 20);
+
+/// BigTIFF when asked, or when the data known at the first write (the page,
+/// or the whole batch) would not fit classic TIFF offsets. Pages streamed one
+/// by one past 4 GiB into a classic file fail cleanly: pass `bigtiff = true`.
+pub(crate) fn choose_bigtiff(explicit: Option<bool>, bytes: u64) -> bool {
+    explicit.unwrap_or(bytes > AUTO_BIGTIFF_BYTES)
+}
+
 impl TiffWriter {
     pub(crate) fn new(writer: Writer) -> Self {
         TiffWriter {
             writer: Some(writer),
             enc: None,
             pages: 0,
+            batch_bytes: 0,
         }
     }
 }
@@ -245,7 +266,9 @@ impl Plugin for TiffWriter {
                 .writer
                 .take()
                 .ok_or_else(|| Error::invalid_input("the TIFF file is already closed"))?;
-            let big = options.get("bigtiff").and_then(Value::as_bool) == Some(true);
+            let explicit = options.get("bigtiff").and_then(Value::as_bool);
+            let bytes = self.batch_bytes.max(image.nbytes() as u64);
+            let big = choose_bigtiff(explicit, bytes);
             self.enc = Some(if big {
                 Enc::Big(TiffEncoder::new_big(w).map_err(enc_err)?)
             } else {
@@ -262,6 +285,15 @@ impl Plugin for TiffWriter {
         Ok(())
     }
 
+    fn write_batch(&mut self, images: &NdImage, options: &Options) -> Result<()> {
+        self.batch_bytes = images.nbytes() as u64;
+        let n = images.shape().first().copied().unwrap_or(0);
+        for i in 0..n {
+            self.write(&images.frame(i)?, options)?;
+        }
+        Ok(())
+    }
+
     fn close(&mut self) -> Result<()> {
         self.enc = None;
         self.writer = None;
@@ -269,5 +301,18 @@ impl Plugin for TiffWriter {
             return Err(Error::encode("TIFF: no image was written"));
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod bigtiff_choice {
+    use super::*;
+
+    #[test]
+    fn bigtiff_is_automatic_beyond_4_gib_unless_told() {
+        assert!(!choose_bigtiff(None, 1 << 30));
+        assert!(choose_bigtiff(None, 4 << 30));
+        assert!(choose_bigtiff(Some(true), 10));
+        assert!(!choose_bigtiff(Some(false), 5 << 30));
     }
 }

@@ -633,3 +633,12 @@ fn handmade_layouts_follow_the_pixel_semantics() {
     assert_eq!(e.kind(), ErrorKind::Unsupported);
     assert!(e.to_string().contains("lzma"), "{e}");
 }
+
+#[test]
+fn tiled_writing_is_refused_with_a_reason() {
+    let img = imageio::NdImage::from(imageio::ndarray::Array2::<u8>::zeros((4, 4)));
+    let o = imageio::WriteOptions::new().option("tile", 256);
+    let e = imageio::imencode_with(&img, ".tif", &o).unwrap_err();
+    assert_eq!(e.kind(), imageio::ErrorKind::Unsupported, "{e}");
+    assert!(e.to_string().contains("strips only"), "{e}");
+}
