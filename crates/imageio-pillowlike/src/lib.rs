@@ -2,6 +2,7 @@
 //! [`image`](https://docs.rs/image) crate: it reads and writes every format
 //! `image` supports (PNG, APNG, JPEG, GIF, WebP, TIFF, BMP, ICO, TGA, PNM, QOI,
 //! HDR, OpenEXR, Farbfeld; DDS read; AVIF write with the `avif` feature),
+//! plus PFM reads (a small reader here: `image` has none),
 //! keeping 16-bit and float depth, and decoding straight into the array's
 //! own buffer.
 //!
@@ -23,6 +24,7 @@ mod anim;
 mod decode;
 mod encode;
 mod exr_read;
+mod pfm;
 mod tiff_guard;
 
 use image::ImageFormat;
@@ -60,6 +62,7 @@ const READ_EXTENSIONS: &[&str] = &[
     ".ff",
     ".farbfeld",
     ".dds",
+    ".pfm",
 ];
 
 /// `.avif` is listed either way: without the `avif` feature a write says
@@ -114,6 +117,8 @@ const SIGNATURES: &[Signature] = &[
     Signature::new(b"farbfeld"),
     Signature::new(b"DDS "),
     Signature::masked(0, b"P1", b"\xFF\xF8"),
+    Signature::new(b"PF\n"),
+    Signature::new(b"Pf\n"),
 ];
 
 const READ_OPTIONS: &[OptionSpec] = &[];
@@ -210,6 +215,15 @@ fn open(request: &mut Request) -> imageio_core::Result<Box<dyn Plugin>> {
     match request.mode() {
         imageio_core::IoMode::Read => {
             let first = request.first_bytes();
+            if first.starts_with(b"PF") || first.starts_with(b"Pf") {
+                if first.get(2).is_some_and(u8::is_ascii_whitespace) {
+                    let data = request.bytes()?;
+                    return Ok(Box::new(PfmReader {
+                        data,
+                        limits: request.limits(),
+                    }));
+                }
+            }
             let bigtiff = first.starts_with(b"II+\0") || first.starts_with(b"MM\0+");
             let format = match image::guess_format(first) {
                 Ok(f) => f,
@@ -374,5 +388,38 @@ impl Reader {
             )));
         }
         Ok((self.data.clone(), self.format))
+    }
+}
+
+/// PFM files, which `image` does not read.
+struct PfmReader {
+    data: SharedBytes,
+    limits: Limits,
+}
+
+impl Plugin for PfmReader {
+    fn read(&mut self, index: usize, _options: &Options) -> imageio_core::Result<NdImage> {
+        if index > 0 {
+            return Err(Error::index_out_of_range(index, Some(1)));
+        }
+        pfm::decode(&self.data, self.limits)
+    }
+
+    fn n_images(&mut self) -> imageio_core::Result<Option<usize>> {
+        Ok(Some(1))
+    }
+
+    fn properties(
+        &mut self,
+        index: usize,
+        _options: &Options,
+    ) -> imageio_core::Result<ImageProperties> {
+        if index > 0 {
+            return Err(Error::index_out_of_range(index, Some(1)));
+        }
+        Ok(ImageProperties::new(
+            pfm::properties(&self.data)?,
+            imageio_core::DType::F32,
+        ))
     }
 }

@@ -760,16 +760,7 @@ impl Reader {
             .read_directory(IfdPointer(off))
             .map_err(tiff_err)?;
         let mut t = self.tags.read_directory_tags(&dir);
-        let x = t
-            .find_tag(Tag::XResolution)
-            .ok()
-            .flatten()
-            .and_then(value_f64);
-        let y = t
-            .find_tag(Tag::YResolution)
-            .ok()
-            .flatten()
-            .and_then(value_f64);
+        let (x, y) = xy_resolution(&mut t);
         Ok(match (x, y) {
             (Some(x), Some(y)) if x > 0.0 && y > 0.0 && x.is_finite() && y.is_finite() => {
                 Some(vec![1.0 / y, 1.0 / x])
@@ -801,16 +792,7 @@ impl Reader {
         text(&mut t, Tag::HostComputer, "host_computer");
         text(&mut t, Tag::Unknown(269), "document_name");
         text(&mut t, Tag::Unknown(285), "page_name");
-        let x = t
-            .find_tag(Tag::XResolution)
-            .ok()
-            .flatten()
-            .and_then(value_f64);
-        let y = t
-            .find_tag(Tag::YResolution)
-            .ok()
-            .flatten()
-            .and_then(value_f64);
+        let (x, y) = xy_resolution(&mut t);
         let unit = t
             .find_tag_unsigned::<u16>(Tag::ResolutionUnit)
             .ok()
@@ -1206,4 +1188,11 @@ mod tests {
         assert_eq!(back.shape(), &[2, 6, 2]);
         assert_ne!(got, data, "the backend bug is fixed: lift the refusal");
     }
+}
+
+/// The X and Y resolution tags of a directory, when present and numeric.
+fn xy_resolution(t: &mut tiff::decoder::IfdDecoder<'_>) -> (Option<f64>, Option<f64>) {
+    let mut get = |tag| t.find_tag(tag).ok().flatten().and_then(value_f64);
+    let x = get(Tag::XResolution);
+    (x, get(Tag::YResolution))
 }
