@@ -215,14 +215,13 @@ fn open(request: &mut Request) -> imageio_core::Result<Box<dyn Plugin>> {
     match request.mode() {
         imageio_core::IoMode::Read => {
             let first = request.first_bytes();
-            if first.starts_with(b"PF") || first.starts_with(b"Pf") {
-                if first.get(2).is_some_and(u8::is_ascii_whitespace) {
-                    let data = request.bytes()?;
-                    return Ok(Box::new(PfmReader {
-                        data,
-                        limits: request.limits(),
-                    }));
-                }
+            let pfm = first.starts_with(b"PF") || first.starts_with(b"Pf");
+            if pfm && first.get(2).is_some_and(u8::is_ascii_whitespace) {
+                let data = request.bytes()?;
+                return Ok(Box::new(PfmReader {
+                    data,
+                    limits: request.limits(),
+                }));
             }
             let bigtiff = first.starts_with(b"II+\0") || first.starts_with(b"MM\0+");
             let format = match image::guess_format(first) {

@@ -1078,6 +1078,13 @@ pub(crate) fn open(data: SharedBytes, limits: Limits) -> Result<Reader> {
     Reader::new(data, limits)
 }
 
+/// The X and Y resolution tags of a directory, when present and numeric.
+fn xy_resolution(t: &mut tiff::decoder::IfdDecoder<'_>) -> (Option<f64>, Option<f64>) {
+    let mut get = |tag| t.find_tag(tag).ok().flatten().and_then(value_f64);
+    let x = get(Tag::XResolution);
+    (x, get(Tag::YResolution))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1188,11 +1195,4 @@ mod tests {
         assert_eq!(back.shape(), &[2, 6, 2]);
         assert_ne!(got, data, "the backend bug is fixed: lift the refusal");
     }
-}
-
-/// The X and Y resolution tags of a directory, when present and numeric.
-fn xy_resolution(t: &mut tiff::decoder::IfdDecoder<'_>) -> (Option<f64>, Option<f64>) {
-    let mut get = |tag| t.find_tag(tag).ok().flatten().and_then(value_f64);
-    let x = get(Tag::XResolution);
-    (x, get(Tag::YResolution))
 }

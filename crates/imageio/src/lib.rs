@@ -43,6 +43,16 @@ pub use imageio_npy as npy;
 #[cfg(feature = "tiff")]
 pub use imageio_tiff as tiff;
 
+/// PNG and APNG on the `png` crate: every colour type and depth (16-bit
+/// kept), APNG frames composited, text chunks, ICC, EXIF; APNG writes.
+#[cfg(feature = "png")]
+pub use imageio_png as png;
+
+/// GIF on the `gif` crate: every frame composited onto the logical screen,
+/// durations and loop; streaming animated writes (NeuQuant or k-means).
+#[cfg(feature = "gif")]
+pub use imageio_gif as gif;
+
 /// The README's example, compiled and run as a doctest.
 #[cfg(doctest)]
 #[doc = include_str!("../../../README.md")]

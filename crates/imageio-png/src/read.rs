@@ -1,0 +1,468 @@
+//! Reading: the header and chunk walk at open (no pixels decoded), still
+//! images decoded straight into the array's buffer, APNG frames through the
+//! compositor in `anim`, and the metadata.
+
+use std::io::Cursor;
+
+use imageio_core::{
+    DType, Error, ImageProperties, Limits, Metadata, NdImage, Options, Plugin, Result, SharedBytes,
+    Value,
+};
+use png::{BitDepth, ColorType, Transformations};
+
+use crate::anim::Animator;
+
+/// A `png` decoding error as an imageio error.
+pub(crate) fn decode_err(e: png::DecodingError) -> Error {
+    match e {
+        png::DecodingError::IoError(io) => Error::io(io),
+        png::DecodingError::Format(f) => Error::decode(format!("PNG: {f}")),
+        png::DecodingError::Parameter(p) => Error::decode(format!("PNG: {p}")),
+        png::DecodingError::LimitsExceeded => Error::limit(
+            "PNG: the decoder's memory limit was exceeded; raise Limits::max_alloc if the file \
+             is trusted",
+        ),
+    }
+}
+
+/// The `png` decoder's limits from ours.
+fn png_limits(limits: Limits) -> png::Limits {
+    png::Limits {
+        bytes: usize::try_from(limits.max_alloc).unwrap_or(usize::MAX),
+    }
+}
+
+/// A decoder over `data` with `transform`, the request's limits, and the
+/// header and the chunks before the first image data read. The IHDR size is
+/// checked against the limits when `check` (before decoding pixels; opening
+/// a file and reading its properties allocate nothing that large).
+pub(crate) fn reader(
+    data: &SharedBytes,
+    limits: Limits,
+    transform: Transformations,
+    check: bool,
+) -> Result<png::Reader<Cursor<SharedBytes>>> {
+    let mut dec = png::Decoder::new_with_limits(Cursor::new(data.clone()), png_limits(limits));
+    dec.set_transformations(transform);
+    let (w, h) = {
+        let info = dec.read_header_info().map_err(decode_err)?;
+        (info.width, info.height)
+    };
+    if check {
+        limits.check_dimensions(w as u64, h as u64)?;
+    }
+    dec.read_info().map_err(decode_err)
+}
+
+/// The shape of an `(h, w)` image of `channels` samples.
+pub(crate) fn shape_of(h: u32, w: u32, channels: usize) -> Vec<usize> {
+    if channels == 1 {
+        vec![h as usize, w as usize]
+    } else {
+        vec![h as usize, w as usize, channels]
+    }
+}
+
+/// Swaps the big-endian samples `png` wrote into a u16 array to native order.
+pub(crate) fn fix_u16(img: &mut NdImage) {
+    if let Some(a) = img.as_array_mut::<u16>() {
+        a.mapv_inplace(u16::from_be);
+    }
+}
+
+/// Delay fraction of a frame in milliseconds (a zero denominator is 100).
+pub(crate) fn delay_ms(num: u16, den: u16) -> f64 {
+    let den = if den == 0 { 100 } else { den };
+    num as f64 * 1000.0 / den as f64
+}
+
+/// What a walk over the chunks finds, without decompressing anything.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Walk {
+    /// acTL: (num_frames, num_plays).
+    pub(crate) actl: Option<(u32, u32)>,
+    /// An fcTL before the first IDAT: the default image is frame 0.
+    pub(crate) fctl_before_idat: bool,
+    /// The (delay_num, delay_den) of every fcTL, in order.
+    pub(crate) delays: Vec<(u16, u16)>,
+    /// A tRNS chunk is present.
+    pub(crate) trns: bool,
+    /// Text or EXIF chunks after the image data.
+    pub(crate) meta_after_idat: bool,
+    /// The first fcTL/fdAT whose sequence number is not the next one.
+    pub(crate) bad_sequence: Option<(u32, u32)>,
+}
+
+/// Walks the chunks of `data` (after the signature) up to IEND or the end.
+pub(crate) fn walk(data: &[u8]) -> Walk {
+    let mut w = Walk::default();
+    let mut pos = 8usize;
+    let mut idat = false;
+    let mut seq = 0u32;
+    while let Some(head) = data.get(pos..pos + 8) {
+        let len = u32::from_be_bytes([head[0], head[1], head[2], head[3]]) as usize;
+        let kind = &head[4..8];
+        let body = data.get(pos + 8..(pos + 8).saturating_add(len));
+        if kind == b"fcTL" || kind == b"fdAT" {
+            if let Some(b) = body.filter(|b| b.len() >= 4) {
+                let got = u32::from_be_bytes([b[0], b[1], b[2], b[3]]);
+                if got != seq && w.bad_sequence.is_none() {
+                    w.bad_sequence = Some((seq, got));
+                }
+                seq = seq.wrapping_add(1);
+            }
+        }
+        match (kind, body) {
+            (b"acTL", Some(b)) if b.len() >= 8 && w.actl.is_none() && !idat => {
+                let n = u32::from_be_bytes([b[0], b[1], b[2], b[3]]);
+                let plays = u32::from_be_bytes([b[4], b[5], b[6], b[7]]);
+                w.actl = Some((n, plays));
+            }
+            (b"fcTL", Some(b)) if b.len() >= 26 => {
+                if !idat {
+                    w.fctl_before_idat = true;
+                }
+                w.delays.push((
+                    u16::from_be_bytes([b[20], b[21]]),
+                    u16::from_be_bytes([b[22], b[23]]),
+                ));
+            }
+            (b"tRNS", _) if !idat => w.trns = true,
+            (b"tEXt" | b"zTXt" | b"iTXt" | b"eXIf", _) if idat => w.meta_after_idat = true,
+            (b"IDAT", _) => idat = true,
+            (b"IEND", _) => break,
+            _ => {}
+        }
+        match pos.checked_add(12).and_then(|p| p.checked_add(len)) {
+            Some(p) => pos = p,
+            None => break,
+        }
+    }
+    w
+}
+
+/// APNG facts from the walk.
+#[derive(Clone, Debug)]
+pub(crate) struct Apng {
+    pub(crate) num_frames: u32,
+    pub(crate) num_plays: u32,
+    pub(crate) default_outside: bool,
+    pub(crate) delays: Vec<(u16, u16)>,
+}
+
+impl Apng {
+    /// The number of images: the animation frames, + 1 for a default image
+    /// outside the animation.
+    pub(crate) fn count(&self) -> usize {
+        self.num_frames as usize + self.default_outside as usize
+    }
+    /// The duration of image `i` in ms (0 for a default image outside the
+    /// animation).
+    pub(crate) fn duration(&self, i: usize) -> Option<f64> {
+        let k = if self.default_outside {
+            if i == 0 {
+                return Some(0.0);
+            }
+            i - 1
+        } else {
+            i
+        };
+        self.delays.get(k).map(|&(n, d)| delay_ms(n, d))
+    }
+}
+
+/// The read side of the plugin.
+pub(crate) struct PngReader {
+    data: SharedBytes,
+    limits: Limits,
+    width: u32,
+    height: u32,
+    color: ColorType,
+    depth: BitDepth,
+    trns: bool,
+    meta_after_idat: bool,
+    apng: Option<Apng>,
+    anim: Option<Animator>,
+}
+
+impl PngReader {
+    /// Reads the header and walks the chunks; decodes no pixels.
+    pub(crate) fn open(data: SharedBytes, limits: Limits) -> Result<PngReader> {
+        let r = reader(&data, limits, Transformations::IDENTITY, false)?;
+        let info = r.info();
+        let (width, height, color, depth) =
+            (info.width, info.height, info.color_type, info.bit_depth);
+        let w = walk(&data);
+        let trns = info.trns.is_some() || w.trns;
+        let meta_after_idat = w.meta_after_idat;
+        if let (Some(_), Some((want, got))) = (w.actl, w.bad_sequence) {
+            return Err(Error::decode(format!(
+                "APNG: chunk sequence number {got} where {want} was expected: the animation \
+                 chunks are missing or out of order"
+            )));
+        }
+        let apng = match (info.animation_control, w.actl) {
+            (Some(a), _) => Some(Apng {
+                num_frames: a.num_frames,
+                num_plays: a.num_plays,
+                default_outside: info.frame_control.is_none(),
+                delays: w.delays,
+            }),
+            _ => None,
+        };
+        Ok(PngReader {
+            data,
+            limits,
+            width,
+            height,
+            color,
+            depth,
+            trns,
+            meta_after_idat,
+            apng,
+            anim: None,
+        })
+    }
+
+    fn is_16(&self) -> bool {
+        self.depth == BitDepth::Sixteen
+    }
+
+    /// RGBA for an animation with alpha or tRNS, else RGB.
+    fn anim_channels(&self) -> usize {
+        match self.color {
+            ColorType::GrayscaleAlpha | ColorType::Rgba => 4,
+            _ if self.trns => 4,
+            _ => 3,
+        }
+    }
+
+    /// The channels a still read returns.
+    fn still_channels(&self) -> usize {
+        match self.color {
+            ColorType::Grayscale => 1 + self.trns as usize,
+            ColorType::GrayscaleAlpha => 2,
+            ColorType::Rgb => 3 + self.trns as usize,
+            ColorType::Rgba => 4,
+            ColorType::Indexed => 3 + self.trns as usize,
+        }
+    }
+
+    fn decode_still(&self) -> Result<NdImage> {
+        let mut r = reader(&self.data, self.limits, Transformations::EXPAND, true)?;
+        let (ct, bd) = r.output_color_type();
+        let (w, h) = r.info().size();
+        let shape = shape_of(h, w, ct.samples());
+        let dtype = if bd == BitDepth::Sixteen {
+            DType::U16
+        } else {
+            DType::U8
+        };
+        self.limits.check_shape(&shape, dtype)?;
+        let mut img = NdImage::zeros(&shape, dtype);
+        let buf = img
+            .as_bytes_mut()
+            .ok_or_else(|| Error::internal("a new array is contiguous"))?;
+        if r.output_buffer_size() != Some(buf.len()) {
+            return Err(Error::internal(format!(
+                "PNG: the decoder wants {:?} bytes for a {shape:?} {dtype} array",
+                r.output_buffer_size()
+            )));
+        }
+        r.next_frame(buf).map_err(decode_err)?;
+        if dtype == DType::U16 {
+            fix_u16(&mut img);
+        }
+        Ok(img)
+    }
+}
+
+impl Plugin for PngReader {
+    fn read(&mut self, index: usize, _options: &Options) -> Result<NdImage> {
+        let Some(apng) = &self.apng else {
+            if index != 0 {
+                return Err(Error::index_out_of_range(index, Some(1)));
+            }
+            return self.decode_still();
+        };
+        let n = apng.count();
+        if index >= n {
+            return Err(Error::index_out_of_range(index, Some(n)));
+        }
+        let restart = match &self.anim {
+            Some(a) => !a.can_reach(index),
+            None => true,
+        };
+        if restart {
+            self.anim = None;
+            self.anim = Some(Animator::new(
+                &self.data,
+                self.limits,
+                self.anim_channels(),
+                self.is_16(),
+            )?);
+        }
+        let anim = self.anim.as_mut().expect("just made");
+        match anim.read(index) {
+            Ok(img) => Ok(img),
+            Err(e) => {
+                self.anim = None;
+                Err(e)
+            }
+        }
+    }
+
+    fn n_images(&mut self) -> Result<Option<usize>> {
+        Ok(Some(self.apng.as_ref().map_or(1, Apng::count)))
+    }
+
+    fn properties(&mut self, index: usize, _options: &Options) -> Result<ImageProperties> {
+        let n = self.apng.as_ref().map_or(1, Apng::count);
+        if index >= n {
+            return Err(Error::index_out_of_range(index, Some(n)));
+        }
+        let channels = if self.apng.is_some() {
+            self.anim_channels()
+        } else {
+            self.still_channels()
+        };
+        let dtype = if self.is_16() { DType::U16 } else { DType::U8 };
+        let mut p = ImageProperties::new(shape_of(self.height, self.width, channels), dtype);
+        p.n_images = Some(n);
+        Ok(p)
+    }
+
+    fn metadata(&mut self, index: Option<usize>, _options: &Options) -> Result<Metadata> {
+        let mut m = Metadata::new();
+        let n = self.apng.as_ref().map_or(1, Apng::count);
+        if let Some(i) = index.filter(|&i| i >= n) {
+            return Err(Error::index_out_of_range(i, Some(n)));
+        }
+        let mut r = reader(&self.data, self.limits, Transformations::IDENTITY, false)?;
+        // Text and EXIF may follow the image data: then read on (inflating
+        // the image data without unfiltering it); a broken tail keeps what
+        // came before it.
+        if self.meta_after_idat {
+            let _ = r.finish();
+        }
+        let info = r.info();
+        m.insert("bit_depth", info.bit_depth as u8);
+        m.insert(
+            "color_type",
+            match info.color_type {
+                ColorType::Grayscale => "gray",
+                ColorType::GrayscaleAlpha => "gray+alpha",
+                ColorType::Rgb => "rgb",
+                ColorType::Rgba => "rgba",
+                ColorType::Indexed => "palette",
+            },
+        );
+        m.insert("interlaced", info.interlaced);
+        if let Some(g) = info.gama_chunk {
+            m.insert("gamma", g.into_value() as f64);
+        }
+        if let Some(s) = info.srgb {
+            m.insert("srgb", s as u8);
+        }
+        if let Some(c) = info.chrm_chunk {
+            let p = |(x, y): (png::ScaledFloat, png::ScaledFloat)| {
+                Value::List(vec![
+                    (x.into_value() as f64).into(),
+                    (y.into_value() as f64).into(),
+                ])
+            };
+            let mut cm = Metadata::new();
+            cm.insert("white", p(c.white));
+            cm.insert("red", p(c.red));
+            cm.insert("green", p(c.green));
+            cm.insert("blue", p(c.blue));
+            m.insert("chromaticities", cm);
+        }
+        if let Some(c) = info.coding_independent_code_points {
+            let mut cm = Metadata::new();
+            cm.insert("color_primaries", c.color_primaries);
+            cm.insert("transfer_function", c.transfer_function);
+            cm.insert("matrix_coefficients", c.matrix_coefficients);
+            cm.insert("full_range", c.is_video_full_range_image);
+            m.insert("cicp", cm);
+        }
+        if let Some(icc) = &info.icc_profile {
+            m.insert("icc_profile", icc.to_vec());
+        }
+        if let Some(exif) = &info.exif_metadata {
+            m.insert("exif", exif.to_vec());
+        }
+        if let Some(d) = info.pixel_dims {
+            match d.unit {
+                png::Unit::Meter => m.insert(
+                    "dpi",
+                    Value::List(vec![
+                        (d.xppu as f64 * 0.0254).into(),
+                        (d.yppu as f64 * 0.0254).into(),
+                    ]),
+                ),
+                png::Unit::Unspecified => {
+                    m.insert("aspect", Value::List(vec![d.xppu.into(), d.yppu.into()]))
+                }
+            }
+        }
+        let mut text: Vec<(String, String)> = Vec::new();
+        for t in &info.uncompressed_latin1_text {
+            text.push((t.keyword.clone(), t.text.clone()));
+        }
+        for t in &info.compressed_latin1_text {
+            let mut t = t.clone();
+            if t.decompress_text().is_ok() {
+                if let Ok(s) = t.get_text() {
+                    text.push((t.keyword.clone(), s));
+                }
+            }
+        }
+        for t in &info.utf8_text {
+            let mut t = t.clone();
+            if t.decompress_text().is_ok() {
+                if let Ok(s) = t.get_text() {
+                    text.push((t.keyword.clone(), s));
+                }
+            }
+        }
+        for (k, v) in text {
+            let std_key = match k.as_str() {
+                "Description" => Some("description"),
+                "Software" => Some("software"),
+                "Creation Time" => Some("datetime"),
+                _ => None,
+            };
+            if let Some(s) = std_key {
+                if !m.contains_key(s) {
+                    m.insert(s, v.clone());
+                }
+            }
+            if !m.contains_key(&k) {
+                m.insert(k, v);
+            }
+        }
+        if let Some(a) = &self.apng {
+            m.insert("loop", a.num_plays);
+            m.insert("n_frames", a.count());
+            m.insert("default_image_in_animation", !a.default_outside);
+            match index {
+                Some(i) => {
+                    if let Some(d) = a.duration(i) {
+                        m.insert("duration", d);
+                    }
+                }
+                None => m.insert(
+                    "duration",
+                    Value::List(
+                        (0..a.count())
+                            .filter_map(|i| a.duration(i))
+                            .map(Value::from)
+                            .collect(),
+                    ),
+                ),
+            }
+        }
+        Ok(m)
+    }
+}
