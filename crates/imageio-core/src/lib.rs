@@ -45,7 +45,9 @@ pub use registry::{
 pub use request::{IoMode, Request, Writer, FIRST_BYTES};
 pub use standard::STANDARD_IMAGES;
 pub use uri::{normalize_extension, ReadSeek, SharedBytes, Uri};
-pub use value::{validate_options, Metadata, OptionKind, OptionSpec, Options, Value};
+pub use value::{
+    dpi_option, validate_options, Metadata, OptionKind, OptionSpec, Options, Value, DPI_OPTION_HELP,
+};
 pub use verbs::{
     guess_is_batch, imdecode, imdecode_with, imencode, imencode_with, imiter, imiter_with, immeta,
     immeta_with, imopen, improps, improps_with, imread, imread_with, imwrite, imwrite_with,

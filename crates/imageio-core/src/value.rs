@@ -347,6 +347,29 @@ pub fn validate_options(options: &Options, specs: &[OptionSpec], what: &str) -> 
     Ok(())
 }
 
+/// The message of every `dpi` option error.
+pub const DPI_OPTION_HELP: &str = "dpi takes one positive number or a list [x, y] of two";
+
+/// Reads the shared `dpi` write option (one number, or a list `[x, y]`) as
+/// positive finite `(x, y)` dots per inch; `None` when it is absent.
+pub fn dpi_option(options: &Options) -> Result<Option<(f64, f64)>> {
+    let Some(v) = options.get(crate::keys::DPI) else {
+        return Ok(None);
+    };
+    let (x, y) = match (v.as_float(), v.as_list()) {
+        (Some(x), _) => (x, x),
+        (None, Some([x, y])) => (
+            x.as_float().unwrap_or(f64::NAN),
+            y.as_float().unwrap_or(f64::NAN),
+        ),
+        _ => (f64::NAN, f64::NAN),
+    };
+    if !(x > 0.0 && y > 0.0 && x.is_finite() && y.is_finite()) {
+        return Err(Error::invalid_option(DPI_OPTION_HELP));
+    }
+    Ok(Some((x, y)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -389,6 +412,19 @@ mod tests {
             .into_iter()
             .collect();
         assert!(validate_options(&choice, SPECS, "write").is_err());
+    }
+
+    #[test]
+    fn dpi_option_takes_a_number_or_a_pair() {
+        let one: Options = [("dpi", Value::Int(300))].into_iter().collect();
+        assert_eq!(dpi_option(&one).unwrap(), Some((300.0, 300.0)));
+        let two: Options = [("dpi", Value::List(vec![72.into(), 96.5.into()]))]
+            .into_iter()
+            .collect();
+        assert_eq!(dpi_option(&two).unwrap(), Some((72.0, 96.5)));
+        assert_eq!(dpi_option(&Options::new()).unwrap(), None);
+        let bad: Options = [("dpi", Value::Int(-1))].into_iter().collect();
+        assert!(dpi_option(&bad).is_err());
     }
 
     #[test]

@@ -133,22 +133,12 @@ fn text(options: &Options) -> Result<Vec<(String, String)>> {
 }
 
 fn dpi(options: &Options) -> Result<Option<png::PixelDimensions>> {
-    let Some(v) = options.get("dpi") else {
+    let Some((x, y)) = imageio_core::dpi_option(options)? else {
         return Ok(None);
     };
-    let (x, y) = match (v.as_float(), v.as_list()) {
-        (Some(x), _) => (x, x),
-        (None, Some([x, y])) => (
-            x.as_float().unwrap_or(f64::NAN),
-            y.as_float().unwrap_or(f64::NAN),
-        ),
-        _ => (f64::NAN, f64::NAN),
-    };
     let ppm = |d: f64| (d / 0.0254).round();
-    if !(x > 0.0 && y > 0.0 && ppm(x) < u32::MAX as f64 && ppm(y) < u32::MAX as f64) {
-        return Err(Error::invalid_option(
-            "dpi takes one positive number or a list [x, y] of two",
-        ));
+    if !(ppm(x) < u32::MAX as f64 && ppm(y) < u32::MAX as f64) {
+        return Err(Error::invalid_option(imageio_core::DPI_OPTION_HELP));
     }
     Ok(Some(png::PixelDimensions {
         xppu: ppm(x) as u32,

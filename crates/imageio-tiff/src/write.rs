@@ -72,25 +72,10 @@ fn page_options(options: &Options) -> Result<PageOptions> {
             )))
         }
     };
-    let dpi = match options.get("dpi") {
-        None => None,
-        Some(v) => {
-            let (x, y) = match (v.as_float(), v.as_list()) {
-                (Some(x), _) => (x, x),
-                (None, Some([x, y])) => (
-                    x.as_float().unwrap_or(f64::NAN),
-                    y.as_float().unwrap_or(f64::NAN),
-                ),
-                _ => (f64::NAN, f64::NAN),
-            };
-            if !(x > 0.0 && y > 0.0 && x < 1e9 && y < 1e9) {
-                return Err(Error::invalid_option(
-                    "dpi takes one positive number or a list [x, y] of two",
-                ));
-            }
-            Some((x, y))
-        }
-    };
+    let dpi = imageio_core::dpi_option(options)?;
+    if dpi.is_some_and(|(x, y)| !(x < 1e9 && y < 1e9)) {
+        return Err(Error::invalid_option(imageio_core::DPI_OPTION_HELP));
+    }
     Ok(PageOptions {
         compression,
         predictor,
