@@ -53,6 +53,18 @@ pub use imageio_png as png;
 #[cfg(feature = "gif")]
 pub use imageio_gif as gif;
 
+/// The jpeg plugin.
+#[cfg(feature = "jpeg")]
+pub use imageio_jpeg as jpeg;
+
+/// The ffmpeg plugin.
+#[cfg(feature = "ffmpeg")]
+pub use imageio_ffmpeg as ffmpeg;
+
+/// The pdf plugin.
+#[cfg(feature = "pdf")]
+pub use imageio_pdf as pdf;
+
 /// The README's example, compiled and run as a doctest.
 #[cfg(doctest)]
 #[doc = include_str!("../../../README.md")]
