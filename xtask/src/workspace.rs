@@ -8,8 +8,16 @@ use std::process::Command;
 use serde_json::Value as Json;
 
 /// The root of the workspace this xtask belongs to.
+///
+/// Taken from `CARGO_MANIFEST_DIR` as `cargo run` sets it at run time, and only
+/// failing that from the value baked in at build time: two checkouts sharing
+/// one `target/` (`CARGO_TARGET_DIR`) can reuse each other's xtask binary, and
+/// the baked-in path would then point at the other checkout.
 pub fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
+    let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
+    Path::new(&manifest_dir)
         .parent()
         .expect("xtask lives one level below the workspace root")
         .to_path_buf()
