@@ -6,8 +6,12 @@
 //! - `cargo xtask tidy`: the workspace's structure, checked.
 //! - `cargo xtask release`: bump, changelog, tag and publish, dry run by default.
 //! - `cargo xtask new-plugin NAME`: scaffold a plugin crate and wire it in.
+//! - `cargo xtask fuzz [--minutes N]`: every fuzz target for N minutes.
+//! - `cargo xtask bench --compare`: our read times beside Python's, in BENCHMARKS.md.
 
+mod bench;
 mod diff;
+mod fuzz;
 mod new_plugin;
 mod release;
 mod system;
@@ -25,6 +29,8 @@ fn main() -> ExitCode {
         Some("tidy") => tidy::run(&root),
         Some("release") => release::Config::from_env().and_then(|c| c.run(&root, &args[1..])),
         Some("new-plugin") => new_plugin::run(&root, &args[1..]),
+        Some("bench") => bench::run(&root, &args[1..]),
+        Some("fuzz") => fuzz::run(&root, &args[1..]),
         Some("help") | Some("--help") | Some("-h") | None => {
             println!("{USAGE}");
             Ok(())
@@ -57,4 +63,12 @@ tasks:
               skipping versions already published; rerun to resume
   new-plugin NAME [--backend CRATE]
               create crates/imageio-NAME from the template and add it to the
-              workspace, the facade (feature NAME) and the README's table";
+              workspace, the facade (feature NAME) and the README's table
+  bench --compare [--quick]
+              generate a comparison set in target/bench-set, time our reads
+              beside Pillow, OpenCV, tifffile, PyAV and imageio (a venv in
+              target/bench-venv from PyPI) and write BENCHMARKS.md
+  fuzz [--minutes N] [--target NAME]
+              run each cargo-fuzz target of fuzz/ (imdecode, imdecode_hint)
+              for N minutes (default 10), seeded from the shared corpus
+              (needs `cargo install cargo-fuzz`)";

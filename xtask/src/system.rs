@@ -4,15 +4,27 @@ use std::process::Command;
 
 /// Debian packages the full test run needs, with what needs them.
 pub const PACKAGES: &[(&str, &str)] = &[
-    ("pkg-config", "ffmpeg-sys-next finds the FFmpeg libraries with it"),
-    ("libclang-dev", "ffmpeg-sys-next generates its bindings with bindgen"),
+    (
+        "pkg-config",
+        "ffmpeg-sys-next finds the FFmpeg libraries with it",
+    ),
+    (
+        "libclang-dev",
+        "ffmpeg-sys-next generates its bindings with bindgen",
+    ),
     ("libavcodec-dev", "imageio-ffmpeg: decoding and encoding"),
     ("libavformat-dev", "imageio-ffmpeg: containers"),
     ("libavutil-dev", "imageio-ffmpeg"),
     ("libswscale-dev", "imageio-ffmpeg: pixel format conversion"),
     ("libswresample-dev", "ffmpeg-sys-next links it"),
-    ("libavdevice-dev", "imageio-ffmpeg `device` feature: cameras through v4l2"),
-    ("libavfilter-dev", "libavdevice-dev's pkg-config file requires it"),
+    (
+        "libavdevice-dev",
+        "imageio-ffmpeg `device` feature: cameras through v4l2",
+    ),
+    (
+        "libavfilter-dev",
+        "libavdevice-dev's pkg-config file requires it",
+    ),
 ];
 
 /// Runs `cmd`, echoing it; an error names the command and its exit status.

@@ -23,7 +23,17 @@ pub fn run(root: &Path, extra: &[String]) -> Result<(), String> {
         "-D",
         "warnings",
     ]))?;
-    sh(Command::new(&cargo)
+    // Each test binary runs in its own crate's directory: a relative
+    // IMAGEIO_CORPUS (as given from the workspace root) would point nowhere.
+    let mut test = Command::new(&cargo);
+    if let Some(corpus) = std::env::var_os("IMAGEIO_CORPUS") {
+        let corpus = Path::new(&corpus);
+        if corpus.is_relative() {
+            let cwd = std::env::current_dir().map_err(|e| format!("current directory: {e}"))?;
+            test.env("IMAGEIO_CORPUS", cwd.join(corpus));
+        }
+    }
+    sh(test
         .args(["test", "--workspace", "--all-features"])
         .args(extra))?;
     eprintln!("xtask test: all checks passed");

@@ -51,7 +51,11 @@ impl Which {
 ///
 /// Single mode: `imageio convert INPUT OUTPUT`. Batch mode: `imageio convert
 /// INPUTS... --to EXT --out-dir DIR` (inputs may be files, directories or
-/// quoted globs), converted in parallel with a progress bar.
+/// quoted globs), converted in parallel with a progress bar. In single mode
+/// INPUT `-` is standard input (the format found from the content) and
+/// OUTPUT `-` is standard output (the format given by --to); INPUT may be an
+/// http(s) URL, and either may be a member of a zip archive
+/// (`archive.zip/dir/image.png`).
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:\n  \
     imageio convert photo.png photo.npy\n  \
@@ -59,11 +63,16 @@ impl Which {
     imageio convert movie.gif frames.npy --all\n  \
     imageio convert movie.gif 'frame_{:04}.png' --all\n  \
     imageio convert scan.tif page3.png --index 3 -o compression=fast\n  \
-    imageio convert 'photos/*.jpg' raw/ --to png --out-dir converted --jobs 4\n\n\
+    imageio convert 'photos/*.jpg' raw/ --to png --out-dir converted --jobs 4\n  \
+    cat photo.tif | imageio convert - photo.png\n  \
+    imageio convert scan.tif - --to png > scan.png\n  \
+    imageio convert https://example.com/cat.jpg cat.png\n  \
+    imageio convert album.zip/2024/a.jpg a.npy\n\n\
     Outputs appear complete or not at all; an existing file is kept when a write fails.")]
 pub(crate) struct ConvertArgs {
     /// INPUT OUTPUT, or with --to/--out-dir any number of inputs (files,
-    /// directories, globs; `imageio:NAME` for a built-in image).
+    /// directories, globs; `imageio:NAME` for a built-in image). `-` is
+    /// standard input (as INPUT) or standard output (as OUTPUT, with --to).
     #[arg(required = true, value_name = "PATHS")]
     pub(crate) paths: Vec<String>,
     #[command(flatten)]
@@ -81,8 +90,9 @@ pub(crate) struct ConvertArgs {
     /// Never replace an existing output file.
     #[arg(long)]
     pub(crate) no_overwrite: bool,
-    /// Batch mode: the output extension (png, npy, tif, ...).
-    #[arg(long, value_name = "EXT", requires = "out_dir")]
+    /// The output format (png, npy, tif, ...): with --out-dir for batch
+    /// mode, or with the OUTPUT `-` (standard output).
+    #[arg(long, value_name = "EXT")]
     pub(crate) to: Option<String>,
     /// Batch mode: the directory the outputs go to (created if missing).
     #[arg(long, value_name = "DIR", requires = "to")]
@@ -132,7 +142,9 @@ pub(crate) struct PluginsArgs {
 #[command(after_help = "Examples:\n  \
     imageio bench photo.png scan.tif\n  \
     imageio bench *.png --repeat 20 --json\n\n\
-    The JSON form is {FILE: {\"median_s\": x, \"min_s\": y, \"plugin\": \"...\"}}.")]
+    The JSON form is {FILE: {\"median_s\": x, \"min_s\": y, \"times_s\": [...], \"plugin\": \"...\", \
+    \"shape\": [...], \"dtype\": \"...\", \"nbytes\": n, \"memcpy_s\": z}}, memcpy_s being the \
+    median time of copying nbytes into a new buffer (the hardware bound for raw formats).")]
 pub(crate) struct BenchArgs {
     /// The files to read.
     #[arg(required = true)]
@@ -140,6 +152,9 @@ pub(crate) struct BenchArgs {
     /// Timed reads per file, after one warm-up read.
     #[arg(long, short = 'n', default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..))]
     pub(crate) repeat: u32,
+    /// Read every image of each file (pages, frames), stacked.
+    #[arg(long)]
+    pub(crate) all: bool,
     /// Print JSON instead of text.
     #[arg(long)]
     pub(crate) json: bool,

@@ -1,13 +1,16 @@
 //! `imageio convert`: one file to another, a stack to per-frame files through
-//! an output pattern, or many files in parallel (batch mode).
+//! an output pattern, or many files in parallel (batch mode). In single mode
+//! `-` reads standard input or writes standard output (with `--to EXT`).
 
 use std::collections::HashMap;
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use clap::CommandFactory;
-use imageio::{imiter_with, imread_with, imwrite_with, ReadOptions, WriteOptions};
+use imageio::{
+    imencode_with, imiter_with, imread_with, imwrite_with, Limits, ReadOptions, Uri, WriteOptions,
+};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 
@@ -28,6 +31,14 @@ pub(crate) fn run(a: ConvertArgs) -> Outcome {
                              use --to EXT --out-dir DIR",
                             a.paths.len()
                         ),
+                    )
+                    .exit();
+            }
+            if a.to.is_some() && a.paths.get(1).map(String::as_str) != Some("-") {
+                usage()
+                    .error(
+                        clap::error::ErrorKind::MissingRequiredArgument,
+                        "--to needs --out-dir DIR (batch mode) or the OUTPUT - (standard output)",
                     )
                     .exit();
             }
@@ -74,6 +85,9 @@ fn write_options(a: &ConvertArgs) -> WriteOptions {
 fn single(a: &ConvertArgs, input: &str, output: &str) -> Outcome {
     let ropts = read_options(a);
     let wopts = write_options(a);
+    if output == "-" {
+        return to_stdout(a, input, &ropts, &wopts);
+    }
     if let Some(pattern) = Pattern::parse(output)? {
         if !a.which.all {
             return Err(Failed(format!(
@@ -91,7 +105,7 @@ fn single(a: &ConvertArgs, input: &str, output: &str) -> Outcome {
             .iter()
             .fold(per_image, |o, (k, v)| o.option(k, v.clone()));
         let mut n = 0;
-        for img in imiter_with(input, &per_image)? {
+        for img in imiter_with(source(input)?, &per_image)? {
             let img = img?;
             let path = pattern.format(n);
             imwrite_with(path.as_str(), &img, &wopts.clone().is_batch(false))?;
@@ -102,6 +116,61 @@ fn single(a: &ConvertArgs, input: &str, output: &str) -> Outcome {
     convert_one(input, Path::new(output), &ropts, &wopts, a.which.all)
 }
 
+/// The resource of an input: `-` is standard input, read whole (at most
+/// `Limits::max_alloc` bytes).
+fn source(input: &str) -> Result<Uri, Failed> {
+    if input != "-" {
+        return Ok(Uri::from(input));
+    }
+    let cap = Limits::default().max_alloc;
+    let mut data = Vec::new();
+    std::io::stdin()
+        .lock()
+        .take(cap.saturating_add(1))
+        .read_to_end(&mut data)
+        .map_err(|e| Failed(format!("cannot read standard input: {e}")))?;
+    if data.len() as u64 > cap {
+        return Err(Failed(format!(
+            "standard input is larger than {cap} bytes; write it to a file first"
+        )));
+    }
+    if data.is_empty() {
+        return Err(Failed(
+            "standard input is empty: pipe an image into it".into(),
+        ));
+    }
+    Ok(Uri::from(data))
+}
+
+/// Converts `input` into the format of `--to` on standard output.
+fn to_stdout(a: &ConvertArgs, input: &str, ropts: &ReadOptions, wopts: &WriteOptions) -> Outcome {
+    let Some(to) = a.to.as_deref() else {
+        return Err(Failed(
+            "writing to standard output (-) needs the format: add --to EXT (png, npy, tif, ...)"
+                .into(),
+        ));
+    };
+    let mut out = std::io::stdout().lock();
+    if out.is_terminal() {
+        return Err(Failed(
+            "refusing to write image data to a terminal: redirect standard output (> FILE or | ...)"
+                .into(),
+        ));
+    }
+    let img = imread_with(source(input)?, ropts)?;
+    let wopts = if a.which.all {
+        wopts.clone().is_batch(true)
+    } else {
+        wopts.clone()
+    };
+    let bytes = imencode_with(&img, to, &wopts)?;
+    match out.write_all(&bytes).and_then(|_| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(Failed(format!("cannot write to standard output: {e}"))),
+    }
+}
+
 fn convert_one(
     input: &str,
     output: &Path,
@@ -109,7 +178,7 @@ fn convert_one(
     wopts: &WriteOptions,
     all: bool,
 ) -> Outcome {
-    let img = imread_with(input, ropts)?;
+    let img = imread_with(source(input)?, ropts)?;
     let wopts = if all {
         wopts.clone().is_batch(true)
     } else {
@@ -180,7 +249,12 @@ impl Pattern {
 fn expand(paths: &[String]) -> Result<Vec<String>, Failed> {
     let mut out = Vec::new();
     for p in paths {
-        if p.starts_with("imageio:") {
+        if p == "-" {
+            return Err(Failed(
+                "standard input (-) works in single mode only: imageio convert - OUTPUT".into(),
+            ));
+        }
+        if p.starts_with("imageio:") || imageio::is_url(p) {
             out.push(p.clone());
         } else if Path::new(p).is_dir() {
             let mut files: Vec<String> = std::fs::read_dir(p)
@@ -214,6 +288,15 @@ fn expand(paths: &[String]) -> Result<Vec<String>, Failed> {
 fn output_for(input: &str, dir: &Path, ext: &str) -> PathBuf {
     let stem = match input.strip_prefix("imageio:") {
         Some(name) => name.split('.').next().unwrap_or(name).to_owned(),
+        None if imageio::is_url(input) => {
+            let path = input.split(['?', '#']).next().unwrap_or(input);
+            let last = path.rsplit('/').next().unwrap_or("");
+            match last.rsplit_once('.') {
+                Some((stem, _)) if !stem.is_empty() => stem.to_owned(),
+                _ if !last.is_empty() && !path.ends_with("//") => last.to_owned(),
+                _ => "image".into(),
+            }
+        }
         None => Path::new(input)
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
@@ -349,6 +432,14 @@ mod tests {
         assert_eq!(
             output_for("imageio:gradient16", d, "npy"),
             Path::new("out/gradient16.npy")
+        );
+        assert_eq!(
+            output_for("https://h.org/a/cat.jpg?size=2.5#x", d, "png"),
+            Path::new("out/cat.png")
+        );
+        assert_eq!(
+            output_for("http://h.org/a/blob", d, "png"),
+            Path::new("out/blob.png")
         );
     }
 }

@@ -4,6 +4,12 @@
 //! [`PluginInfo`] registration, plugin selection, the [`NdImage`] array type,
 //! [`Metadata`], [`Options`], [`Limits`] and the one [`Error`] type.
 //!
+//! Where the bytes live is the [`Uri`]'s business, so every plugin serves
+//! every source: files, members of zip archives (`archive.zip/dir/a.png`,
+//! read and written, other members kept), `http(s)://` URLs (read only, with
+//! the `http` feature: timeouts, `Limits::max_alloc`, a redirect limit; see
+//! [`HttpOptions`]), bytes in memory and streams.
+//!
 //! This crate depends on no codec. Users want the `imageio` facade, which
 //! re-exports everything here and links the plugins its features enable.
 //! Plugin authors depend on this crate only and register with
@@ -22,6 +28,7 @@
 mod convert;
 mod dtype;
 mod error;
+mod http;
 pub mod keys;
 mod limits;
 mod ndimage;
@@ -29,9 +36,12 @@ mod plugin;
 mod registry;
 mod request;
 mod standard;
+#[doc(hidden)]
+pub mod test_hooks;
 mod uri;
 mod value;
 mod verbs;
+mod zipmember;
 
 pub use convert::{channels_of, convert_mode, shape_after_mode, Mode};
 pub use dtype::{DType, Element};
@@ -44,7 +54,10 @@ pub use registry::{
 };
 pub use request::{IoMode, Request, Writer, FIRST_BYTES};
 pub use standard::STANDARD_IMAGES;
-pub use uri::{normalize_extension, ReadSeek, SharedBytes, Uri};
+pub use uri::{
+    is_url, normalize_extension, HttpOptions, ReadSeek, SharedBytes, Uri, HTTP_CONNECT_TIMEOUT,
+    HTTP_MAX_REDIRECTS, HTTP_READ_TIMEOUT,
+};
 pub use value::{
     dpi_option, validate_options, Metadata, OptionKind, OptionSpec, Options, Value, DPI_OPTION_HELP,
 };

@@ -1,6 +1,11 @@
 //! [`Request`]: the one door through which a plugin reaches the bytes, for
 //! reading (first bytes, whole content, reader, local path) and writing (an
 //! atomic [`Writer`] committed only when the plugin finished without error).
+//!
+//! Every plugin gets every source through it: files (memory-mapped when
+//! large), members of zip archives (`archive.zip/dir/image.png`, read and
+//! written), `http(s)://` URLs (read only, with the `http` feature; see
+//! [`HttpOptions`](crate::HttpOptions)), bytes and streams.
 
 use std::fs::File;
 use std::io::{self, BufWriter, Cursor, Read, Seek, SeekFrom, Write};
@@ -8,6 +13,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use crate::uri::{normalize_extension, SharedBytes, Uri};
+use crate::zipmember::ZipPath;
 use crate::{Error, ErrorKind, Limits, Options, Result};
 
 /// Whether a resource is opened for reading or writing.
@@ -53,6 +59,8 @@ pub struct Request {
     spill: Option<tempfile::TempPath>,
     sink: Option<Arc<Mutex<SinkState>>>,
     overwrite: bool,
+    /// A zip archive member written on commit (writing only).
+    zip: Option<ZipPath>,
 }
 
 impl std::fmt::Debug for Request {
@@ -74,9 +82,27 @@ impl Request {
             .map(normalize_extension)
             .or_else(|| uri.extension());
         let mut path = None;
+        let mut spill = None;
         let source = match uri {
             Uri::Path(p) => {
-                let file = File::open(&p).map_err(|e| open_error(e, &p))?;
+                let file = match File::open(&p) {
+                    Ok(f) => f,
+                    Err(e) => match crate::zipmember::locate(&p, false)? {
+                        // A path crossing a zip archive: read the member.
+                        Some(z) => {
+                            let data = z.read(limits)?;
+                            let req = Request::from_source(
+                                name,
+                                ext,
+                                Source::Bytes(SharedBytes::from(data)),
+                                limits,
+                                None,
+                            );
+                            return req;
+                        }
+                        None => return Err(open_error(e, &p)),
+                    },
+                };
                 let meta = file.metadata().map_err(|e| Error::io(e).with_resource(&name))?;
                 if meta.is_dir() {
                     return Err(Error::new(
@@ -89,6 +115,19 @@ impl Request {
                 Source::File { file, len: meta.len(), data: None }
             }
             Uri::Bytes(b) => Source::Bytes(b),
+            Uri::Url { url, http } => {
+                match crate::http::fetch(&url, &http, ext.as_deref(), limits)? {
+                    crate::http::Body::Memory(v) => Source::Bytes(SharedBytes::from(v)),
+                    crate::http::Body::Spilled { file, len, path } => {
+                        spill = Some(path);
+                        Source::File {
+                            file,
+                            len,
+                            data: None,
+                        }
+                    }
+                }
+            }
             Uri::Stream(mut s) => {
                 let mut v = Vec::new();
                 let cap = limits.max_alloc.saturating_add(1);
@@ -112,18 +151,32 @@ impl Request {
                 .with_resource(&name))
             }
         };
+        let mut req = Request::from_source(name, ext, source, limits, spill)?;
+        req.path = path;
+        Ok(req)
+    }
+
+    /// A read request over `source`, its first bytes read.
+    fn from_source(
+        name: String,
+        extension: Option<String>,
+        source: Source,
+        limits: Limits,
+        spill: Option<tempfile::TempPath>,
+    ) -> Result<Request> {
         let mut req = Request {
             mode: IoMode::Read,
             name,
-            path,
-            extension: ext,
+            path: None,
+            extension,
             source: Some(source),
             first: Vec::new(),
             limits,
             options: Options::new(),
-            spill: None,
+            spill,
             sink: None,
             overwrite: true,
+            zip: None,
         };
         req.first = req.read_first()?;
         Ok(req)
@@ -138,7 +191,25 @@ impl Request {
         let ext = extension
             .map(normalize_extension)
             .or_else(|| uri.extension());
+        let mut zip = None;
         let (path, memory) = match uri {
+            Uri::Path(p) if std::fs::symlink_metadata(&p).is_err() && !parent_is_dir(&p) => {
+                // A path crossing a zip archive names a member to write.
+                match crate::zipmember::locate(&p, true)? {
+                    Some(z) => {
+                        if !overwrite && z.member_exists()? {
+                            return Err(Error::new(
+                                ErrorKind::AlreadyExists,
+                                "the archive already holds this member and overwriting is off",
+                            )
+                            .with_resource(&name));
+                        }
+                        zip = Some(z);
+                        (None, true)
+                    }
+                    None => (Some(p), false),
+                }
+            }
             Uri::Path(p) => {
                 if !overwrite && std::fs::symlink_metadata(&p).is_ok() {
                     return Err(already_exists(&p));
@@ -152,6 +223,13 @@ impl Request {
             Uri::Standard(_) => {
                 return Err(Error::invalid_input(
                     "imageio: standard images are read-only; write to a file or Uri::memory(\".ext\")",
+                )
+                .with_resource(&name))
+            }
+            Uri::Url { .. } => {
+                return Err(Error::invalid_input(
+                    "http(s) URLs are read-only; write to a file or encode with imencode and \
+                     upload the bytes yourself",
                 )
                 .with_resource(&name))
             }
@@ -175,6 +253,7 @@ impl Request {
             spill: None,
             sink: None,
             overwrite,
+            zip,
         })
     }
 
@@ -317,27 +396,14 @@ impl Request {
         }
         let state = match &self.path {
             Some(p) => {
-                let dir = match p.parent() {
-                    Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-                    _ => PathBuf::from("."),
+                let (file, named) = create_temp(p).map_err(|e| write_error(e, p))?;
+                let out = OutFile {
+                    file,
+                    budget: crate::test_hooks::write_budget(),
                 };
-                let stem = p.file_name().and_then(|f| f.to_str()).unwrap_or("image");
-                let prefix = format!(".{stem}.");
-                let mut builder = tempfile::Builder::new();
-                builder.prefix(&prefix).suffix(".imageio-tmp");
-                #[cfg(unix)]
-                {
-                    use std::os::unix::fs::PermissionsExt;
-                    // 0o666 minus the umask, as File::create would give.
-                    builder.permissions(std::fs::Permissions::from_mode(0o666));
-                }
-                let tmp = builder
-                    .tempfile_in(&dir)
-                    .map_err(|e| Error::io(e).with_resource(&self.name))?;
-                let file = tmp.as_file().try_clone()?;
                 SinkState::File {
-                    tmp: Some(tmp),
-                    out: BufWriter::with_capacity(1 << 16, file),
+                    named,
+                    out: BufWriter::with_capacity(1 << 16, out),
                 }
             }
             None => SinkState::Memory(Cursor::new(Vec::new())),
@@ -351,6 +417,23 @@ impl Request {
     /// temporary file into place (never over a file when `overwrite` is off),
     /// or returns the bytes of a memory target.
     pub(crate) fn commit(&mut self) -> Result<Option<Vec<u8>>> {
+        if let Some(z) = self.zip.take() {
+            // A zip member: the plugin wrote to memory; the archive is
+            // rewritten beside itself and renamed into place.
+            let data = match self.sink.take() {
+                Some(sink) => match &mut *lock(&sink) {
+                    SinkState::Memory(c) => std::mem::take(c.get_mut()),
+                    SinkState::File { .. } => {
+                        return Err(Error::internal("a zip member is written to memory"))
+                    }
+                },
+                None => {
+                    return Err(Error::encode("the plugin wrote nothing").with_resource(&self.name))
+                }
+            };
+            z.write(&data, self.overwrite)?;
+            return Ok(None);
+        }
         let Some(sink) = self.sink.take() else {
             if self.path.is_some() {
                 return Err(Error::encode("the plugin wrote nothing").with_resource(&self.name));
@@ -360,26 +443,17 @@ impl Request {
         let mut guard = lock(&sink);
         match &mut *guard {
             SinkState::Memory(c) => Ok(Some(std::mem::take(c.get_mut()))),
-            SinkState::File { tmp, out } => {
+            SinkState::File { named, out } => {
                 let path = self.path.clone().expect("file sink has a path");
-                out.flush()
-                    .map_err(|e| Error::io(e).with_resource(&self.name))?;
-                out.get_ref()
-                    .sync_all()
-                    .map_err(|e| Error::io(e).with_resource(&self.name))?;
-                let tmp = tmp.take().expect("committed once");
-                let res = if self.overwrite {
-                    tmp.persist(&path).map(|_| ())
-                } else {
-                    tmp.persist_noclobber(&path).map(|_| ())
-                };
-                match res {
-                    Ok(()) => Ok(None),
-                    Err(e) if e.error.kind() == io::ErrorKind::AlreadyExists => {
-                        Err(already_exists(&path))
-                    }
-                    Err(e) => Err(Error::io(e.error).with_resource(&self.name)),
+                out.flush().map_err(|e| write_error(e, &path))?;
+                let file = &out.get_ref().file;
+                file.sync_all().map_err(|e| write_error(e, &path))?;
+                match named.take() {
+                    Some(tmp) => persist_named(tmp, &path, self.overwrite)?,
+                    None => link_anonymous(file, &path, self.overwrite)?,
                 }
+                sync_parent(&path);
+                Ok(None)
             }
         }
     }
@@ -387,6 +461,14 @@ impl Request {
 
 fn lock(m: &Mutex<SinkState>) -> MutexGuard<'_, SinkState> {
     m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// True when the directory `p` would be created in exists.
+fn parent_is_dir(p: &Path) -> bool {
+    match p.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.is_dir(),
+        _ => true,
+    }
 }
 
 fn open_error(e: io::Error, p: &Path) -> Error {
@@ -413,12 +495,222 @@ fn already_exists(p: &Path) -> Error {
     .with_resource(&p.display().to_string())
 }
 
+// How a write reaches its file without ever exposing a partial one.
+//
+// On Linux the data goes to an anonymous file (`O_TMPFILE`, through
+// `tempfile::tempfile_in`) in the target's directory: it has no name until
+// `commit` links it in with `linkat`, so a process killed at any point before
+// leaves nothing behind. A new target is linked under its final name directly
+// (`EEXIST` there is exactly `overwrite(false)`'s refusal). Replacing a target
+// links the file under a temporary name `.NAME.XXXXXX.imageio-tmp` and renames
+// it over the target; a process killed between those two system calls leaves
+// that complete temporary file (never a partial target). Where `O_TMPFILE` or
+// `/proc` is missing, and on other systems, the data goes to such a named
+// temporary file from the start, removed on error or drop; only a process
+// killed mid-write leaves it behind there.
 enum SinkState {
     File {
-        tmp: Option<tempfile::NamedTempFile>,
-        out: BufWriter<File>,
+        /// The named temporary file, where no anonymous one could be used.
+        named: Option<tempfile::NamedTempFile>,
+        out: BufWriter<OutFile>,
     },
     Memory(Cursor<Vec<u8>>),
+}
+
+/// The temporary file being written, with the test-only fault budget
+/// ([`crate::test_hooks`]).
+struct OutFile {
+    file: File,
+    budget: Option<u64>,
+}
+
+impl Write for OutFile {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = match &mut self.budget {
+            None => return self.file.write(buf),
+            Some(0) if !buf.is_empty() => {
+                return Err(io::Error::other(
+                    "I/O error injected by imageio_core::test_hooks",
+                ))
+            }
+            Some(left) => {
+                let take = buf.len().min(usize::try_from(*left).unwrap_or(usize::MAX));
+                let n = self.file.write(&buf[..take])?;
+                *left -= n as u64;
+                n
+            }
+        };
+        Ok(n)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.file.flush()
+    }
+}
+
+impl Seek for OutFile {
+    fn seek(&mut self, pos: SeekFrom) -> io::Result<u64> {
+        self.file.seek(pos)
+    }
+}
+
+/// The directory a target is written in.
+fn parent_dir(p: &Path) -> PathBuf {
+    match p.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+/// A builder of named temporary files beside `target`:
+/// `.NAME.XXXXXX.imageio-tmp`, mode 0o666 minus the umask.
+/// `prefix` comes from [`temp_prefix`].
+fn temp_builder(prefix: &str) -> tempfile::Builder<'_, 'static> {
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(prefix).suffix(".imageio-tmp");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        // 0o666 minus the umask, as File::create would give.
+        builder.permissions(std::fs::Permissions::from_mode(0o666));
+    }
+    builder
+}
+
+/// The `.NAME.` prefix of the temporary files beside `target`.
+fn temp_prefix(target: &Path) -> String {
+    let stem = target
+        .file_name()
+        .and_then(|f| f.to_str())
+        .unwrap_or("image");
+    format!(".{stem}.")
+}
+
+/// Creates the file a write goes to: anonymous on Linux, named elsewhere.
+fn create_temp(target: &Path) -> io::Result<(File, Option<tempfile::NamedTempFile>)> {
+    let dir = parent_dir(target);
+    if cfg!(target_os = "linux") {
+        return Ok((tempfile::tempfile_in(&dir)?, None));
+    }
+    let tmp = temp_builder(&temp_prefix(target)).tempfile_in(&dir)?;
+    let file = tmp.as_file().try_clone()?;
+    Ok((file, Some(tmp)))
+}
+
+/// Renames a complete named temporary file onto `path`.
+fn persist_named(tmp: tempfile::NamedTempFile, path: &Path, overwrite: bool) -> Result<()> {
+    let res = if overwrite {
+        tmp.persist(path).map(|_| ())
+    } else {
+        tmp.persist_noclobber(path).map(|_| ())
+    };
+    match res {
+        Ok(()) => Ok(()),
+        Err(e) if e.error.kind() == io::ErrorKind::AlreadyExists => Err(already_exists(path)),
+        Err(e) => Err(write_error(e.error, path)),
+    }
+}
+
+/// Gives the complete anonymous file `file` the name `path` (see
+/// [`SinkState`]); copies it into a named temporary file where it cannot be
+/// linked (no `O_TMPFILE` support on this file system, no `/proc`).
+fn link_anonymous(file: &File, path: &Path, overwrite: bool) -> Result<()> {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::fd::AsRawFd;
+        let src = format!("/proc/self/fd/{}", file.as_raw_fd());
+        match linkat_follow(&src, path) {
+            Ok(()) => return Ok(()),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+                if !overwrite {
+                    return Err(already_exists(path));
+                }
+                let tmp = temp_builder(&temp_prefix(path))
+                    .make_in(parent_dir(path), |p| linkat_follow(&src, p))
+                    .map_err(|e| write_error(e, path))?;
+                return tmp
+                    .persist(path)
+                    .map(|_| ())
+                    .map_err(|e| write_error(e.error, path));
+            }
+            Err(_) => {}
+        }
+    }
+    let mut tmp = temp_builder(&temp_prefix(path))
+        .tempfile_in(parent_dir(path))
+        .map_err(|e| write_error(e, path))?;
+    let mut src = file;
+    src.seek(SeekFrom::Start(0))
+        .and_then(|_| io::copy(&mut src, tmp.as_file_mut()))
+        .and_then(|_| tmp.as_file().sync_all())
+        .map_err(|e| write_error(e, path))?;
+    persist_named(tmp, path, overwrite)
+}
+
+/// `linkat(AT_FDCWD, src, AT_FDCWD, dst, AT_SYMLINK_FOLLOW)`: links the file a
+/// `/proc/self/fd/N` link points to under the name `dst`.
+#[cfg(target_os = "linux")]
+fn linkat_follow(src: &str, dst: &Path) -> io::Result<()> {
+    use std::ffi::{c_char, c_int, CString};
+    use std::os::unix::ffi::OsStrExt;
+    unsafe extern "C" {
+        fn linkat(
+            olddirfd: c_int,
+            oldpath: *const c_char,
+            newdirfd: c_int,
+            newpath: *const c_char,
+            flags: c_int,
+        ) -> c_int;
+    }
+    // The same values on every Linux architecture.
+    const AT_FDCWD: c_int = -100;
+    const AT_SYMLINK_FOLLOW: c_int = 0x400;
+    let src = CString::new(src)?;
+    let dst = CString::new(dst.as_os_str().as_bytes())?;
+    // SAFETY: both arguments are NUL-terminated strings alive during the
+    // call; linkat(2) has no other precondition and keeps no pointer.
+    let r = unsafe {
+        linkat(
+            AT_FDCWD,
+            src.as_ptr(),
+            AT_FDCWD,
+            dst.as_ptr(),
+            AT_SYMLINK_FOLLOW,
+        )
+    };
+    if r == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}
+
+/// Makes a new name in `path`'s directory durable (best effort).
+fn sync_parent(path: &Path) {
+    #[cfg(unix)]
+    if let Ok(d) = File::open(parent_dir(path)) {
+        let _ = d.sync_all();
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+}
+
+/// An error while writing `path`, with advice for the usual causes.
+fn write_error(e: io::Error, path: &Path) -> Error {
+    let name = path.display().to_string();
+    let advice = match e.kind() {
+        io::ErrorKind::PermissionDenied => {
+            "permission denied writing the file or beside it; check the permissions of the file \
+             and its directory"
+        }
+        io::ErrorKind::StorageFull => "the disk is full; free some space",
+        io::ErrorKind::NotFound => "the directory does not exist; create it first",
+        io::ErrorKind::NotADirectory => "a parent of the path is not a directory",
+        io::ErrorKind::ReadOnlyFilesystem => "the file system is read-only",
+        _ => return Error::io(e).with_resource(&name),
+    };
+    Error::new(ErrorKind::Io, advice)
+        .with_source(e)
+        .with_resource(&name)
 }
 
 /// The output stream of a write request: `Write + Seek`, owned, `Send`.
@@ -542,6 +834,49 @@ mod tests {
         std::fs::write(&q, b"theirs").unwrap();
         assert_eq!(r.commit().unwrap_err().kind(), ErrorKind::AlreadyExists);
         assert_eq!(std::fs::read(&q).unwrap(), b"theirs");
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn the_file_being_written_has_no_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("anon.bin");
+        let mut r = Request::for_write(Uri::from(&p), None, false).unwrap();
+        let mut w = r.writer().unwrap();
+        w.write_all(&[7u8; 200_000]).unwrap();
+        w.flush().unwrap();
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            0,
+            "nothing named yet"
+        );
+        drop(w);
+        r.commit().unwrap();
+        assert_eq!(std::fs::read(&p).unwrap(), vec![7u8; 200_000]);
+        // Replacing goes through a temporary name and leaves only the target.
+        let mut r = Request::for_write(Uri::from(&p), None, true).unwrap();
+        r.writer().unwrap().write_all(b"second").unwrap();
+        r.commit().unwrap();
+        assert_eq!(std::fs::read(&p).unwrap(), b"second");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn injected_faults_fail_the_write_and_keep_the_target() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("f.bin");
+        std::fs::write(&p, b"old").unwrap();
+        crate::test_hooks::fail_file_writes_after_for_tests(Some(10));
+        let mut r = Request::for_write(Uri::from(&p), None, true).unwrap();
+        let mut w = r.writer().unwrap();
+        crate::test_hooks::fail_file_writes_after_for_tests(None);
+        w.write_all(&[1u8; 100]).unwrap(); // buffered
+        drop(w);
+        let e = r.commit().unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Io);
+        assert!(e.to_string().contains("f.bin"), "{e}");
+        assert_eq!(std::fs::read(&p).unwrap(), b"old");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
     }
 
     #[test]

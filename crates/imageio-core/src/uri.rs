@@ -1,12 +1,22 @@
-//! [`Uri`]: where the bytes are (a path, bytes in memory, a stream, a built-in
-//! standard image, or a memory target for writing), and [`SharedBytes`], the
-//! cheaply clonable whole content of a resource.
+//! [`Uri`]: where the bytes are (a path, a member of a zip archive, an
+//! `http(s)://` URL, bytes in memory, a stream, a built-in standard image, a
+//! capture device such as `<video0>`, or a memory target for writing), [`HttpOptions`] for URLs, and
+//! [`SharedBytes`], the cheaply clonable whole content of a resource.
+//!
+//! A path that crosses a zip archive, `archive.zip/inner/dir/image.png`,
+//! names the member `inner/dir/image.png` of `archive.zip`: reading reads the
+//! member, writing adds or replaces it and keeps every other member (the
+//! archive is rewritten beside itself and renamed into place, all or
+//! nothing). Member paths with `..` are refused. The zip file is recognised
+//! only when the path does not exist as such, so ordinary files are never
+//! affected.
 
 use std::fmt;
 use std::io::{Read, Seek};
 use std::ops::Deref;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
 
 /// A readable and seekable byte stream.
 pub trait ReadSeek: Read + Seek + Send {}
@@ -14,13 +24,31 @@ impl<T: Read + Seek + Send> ReadSeek for T {}
 
 /// Where an image is read from or written to.
 ///
-/// Made from a `&str`/`String`/`&Path`/`PathBuf` (a file path, or
-/// `imageio:NAME` for a built-in standard image), from `Vec<u8>`/`&[u8]`
-/// (bytes in memory, read only), from a stream ([`Uri::stream`]) or, for
-/// writing into a returned `Vec<u8>`, [`Uri::memory`].
+/// Made from a `&str`/`String`/`&Path`/`PathBuf` (a file path, a member of
+/// a zip archive such as `archive.zip/dir/image.png`, an `http://` or
+/// `https://` URL, `imageio:NAME` for a built-in standard image, or
+/// `<videoN>` for a capture device), from
+/// `Vec<u8>`/`&[u8]` (bytes in memory, read only), from a stream
+/// ([`Uri::stream`]) or, for writing into a returned `Vec<u8>`,
+/// [`Uri::memory`].
+///
+/// ```
+/// use imageio_core::Uri;
+/// let u = Uri::from("https://example.com/photos/cat.JPG?size=large#top");
+/// assert_eq!(u.extension().as_deref(), Some(".jpg"));
+/// assert!(matches!(u, Uri::Url { .. }));
+/// ```
 pub enum Uri {
-    /// A file on disk.
+    /// A file on disk, or a member of a zip archive on disk
+    /// (`archive.zip/inner/image.png`).
     Path(PathBuf),
+    /// An `http://` or `https://` URL (read only; needs the `http` feature).
+    Url {
+        /// The URL as given.
+        url: String,
+        /// Timeouts and redirects for this URL.
+        http: HttpOptions,
+    },
     /// Bytes in memory (read only).
     Bytes(SharedBytes),
     /// A built-in standard image, `imageio:NAME` (read only).
@@ -29,12 +57,23 @@ pub enum Uri {
     Memory(String),
     /// A stream, read into memory on open (bounded by `Limits::max_alloc`).
     Stream(Box<dyn ReadSeek>),
+    /// A capture device (a camera), `<videoN>` as given (read only; served
+    /// by the ffmpeg plugin with its `device` feature). It has no bytes.
+    Device(String),
 }
 
 impl Uri {
     /// A write target in memory for the format of `extension` (`".png"` or `"png"`).
     pub fn memory(extension: &str) -> Uri {
         Uri::Memory(normalize_extension(extension))
+    }
+    /// An `http://` or `https://` URL with its own timeouts and redirect
+    /// limit (`Uri::from(url)` uses [`HttpOptions::default`]).
+    pub fn url_with(url: &str, http: HttpOptions) -> Uri {
+        Uri::Url {
+            url: url.to_owned(),
+            http,
+        }
     }
     /// A readable stream.
     pub fn stream(reader: impl Read + Seek + Send + 'static) -> Uri {
@@ -49,17 +88,21 @@ impl Uri {
                 .map(normalize_extension),
             Uri::Standard(name) => name.rsplit_once('.').map(|(_, e)| normalize_extension(e)),
             Uri::Memory(e) => Some(e.clone()),
-            Uri::Bytes(_) | Uri::Stream(_) => None,
+            Uri::Url { url, .. } => url_extension(url),
+            Uri::Bytes(_) | Uri::Stream(_) | Uri::Device(_) => None,
         }
     }
-    /// A short description for messages: the path, `imageio:NAME`, `<bytes>`...
+    /// A short description for messages: the path, `imageio:NAME`, `<bytes>`,
+    /// the device name (`<video0>`)...
     pub fn describe(&self) -> String {
         match self {
             Uri::Path(p) => p.display().to_string(),
+            Uri::Url { url, .. } => url.clone(),
             Uri::Bytes(b) => format!("<{} bytes>", b.len()),
             Uri::Standard(n) => format!("imageio:{n}"),
             Uri::Memory(e) => format!("<memory {e}>"),
             Uri::Stream(_) => "<stream>".into(),
+            Uri::Device(d) => d.clone(),
         }
     }
 }
@@ -80,8 +123,111 @@ pub fn normalize_extension(e: &str) -> String {
     }
 }
 
+/// True for an `http://` or `https://` URL (the scheme in any case).
+pub fn is_url(s: &str) -> bool {
+    let lower = |n: usize| s.get(..n).map(|p| p.to_ascii_lowercase());
+    lower(7).as_deref() == Some("http://") || lower(8).as_deref() == Some("https://")
+}
+
+/// True for a capture device name: `<video` and one or more ASCII digits
+/// and `>` (`<video0>`, `<video12>`), nothing around it.
+pub(crate) fn is_device(s: &str) -> bool {
+    s.strip_prefix("<video")
+        .and_then(|r| r.strip_suffix('>'))
+        .is_some_and(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// The extension of the last segment of a URL's path (`".png"`), ignoring the
+/// query and the fragment; `None` when the path has none.
+pub(crate) fn url_extension(url: &str) -> Option<String> {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let rest = rest.split(['#', '?']).next().unwrap_or("");
+    let path = rest.split_once('/').map_or("", |(_, p)| p);
+    let last = path.rsplit('/').next().unwrap_or("");
+    match last.rsplit_once('.') {
+        Some((stem, e))
+            if !stem.is_empty()
+                && !e.is_empty()
+                && e.bytes().all(|b| b.is_ascii_alphanumeric()) =>
+        {
+            Some(normalize_extension(e))
+        }
+        _ => None,
+    }
+}
+
+/// Default time to establish a connection (DNS, TCP, TLS): 10 s.
+pub const HTTP_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Default longest wait for the next bytes from the server (the response
+/// headers, then each read of the body): 30 s.
+pub const HTTP_READ_TIMEOUT: Duration = Duration::from_secs(30);
+/// Default number of redirects followed: 5.
+pub const HTTP_MAX_REDIRECTS: u32 = 5;
+
+/// Timeouts and redirects of an `http(s)://` read.
+///
+/// Each value is taken from, in order: the setter here, the environment
+/// (`IMAGEIO_HTTP_CONNECT_TIMEOUT`, `IMAGEIO_HTTP_TIMEOUT` and
+/// `IMAGEIO_HTTP_TOTAL_TIMEOUT` in seconds, decimals allowed;
+/// `IMAGEIO_HTTP_MAX_REDIRECTS`), then the defaults: connect
+/// [`HTTP_CONNECT_TIMEOUT`] (10 s), read [`HTTP_READ_TIMEOUT`] (30 s, per
+/// wait for data), no total timeout, [`HTTP_MAX_REDIRECTS`] (5) redirects.
+/// The body is read incrementally and refused as soon as it passes
+/// `Limits::max_alloc`.
+///
+/// ```
+/// use imageio_core::{HttpOptions, Uri};
+/// use std::time::Duration;
+/// let o = HttpOptions::new().read_timeout(Duration::from_secs(5)).max_redirects(0);
+/// let uri = Uri::url_with("https://example.com/a.png", o);
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct HttpOptions {
+    /// Time to connect; `None`: environment, else the default.
+    pub connect_timeout: Option<Duration>,
+    /// Longest wait for data; `None`: environment, else the default.
+    pub read_timeout: Option<Duration>,
+    /// Time for the whole transfer; `None`: environment, else unlimited.
+    pub total_timeout: Option<Duration>,
+    /// Redirects followed; `None`: environment, else the default.
+    pub max_redirects: Option<u32>,
+}
+
+impl HttpOptions {
+    /// Everything from the environment or the defaults.
+    pub fn new() -> Self {
+        Self::default()
+    }
+    /// Sets the connect timeout.
+    pub fn connect_timeout(mut self, d: Duration) -> Self {
+        self.connect_timeout = Some(d);
+        self
+    }
+    /// Sets the longest wait for data from the server.
+    pub fn read_timeout(mut self, d: Duration) -> Self {
+        self.read_timeout = Some(d);
+        self
+    }
+    /// Sets a timeout for the whole transfer (redirects included).
+    pub fn total_timeout(mut self, d: Duration) -> Self {
+        self.total_timeout = Some(d);
+        self
+    }
+    /// Sets how many redirects are followed (0: none).
+    pub fn max_redirects(mut self, n: u32) -> Self {
+        self.max_redirects = Some(n);
+        self
+    }
+}
+
 impl From<&str> for Uri {
     fn from(s: &str) -> Self {
+        if is_url(s) {
+            return Uri::url_with(s, HttpOptions::default());
+        }
+        if is_device(s) {
+            return Uri::Device(s.to_owned());
+        }
         match s.strip_prefix("imageio:") {
             Some(name) => Uri::Standard(name.to_owned()),
             None => Uri::Path(PathBuf::from(s)),
@@ -101,7 +247,7 @@ impl From<&String> for Uri {
 impl From<&Path> for Uri {
     fn from(p: &Path) -> Self {
         match p.to_str() {
-            Some(s) if s.starts_with("imageio:") => Uri::from(s),
+            Some(s) if s.starts_with("imageio:") || is_url(s) || is_device(s) => Uri::from(s),
             _ => Uri::Path(p.to_owned()),
         }
     }
@@ -209,5 +355,51 @@ mod tests {
         assert_eq!(Uri::memory("tif").extension().as_deref(), Some(".tif"));
         assert_eq!(Uri::from(vec![1u8, 2]).extension(), None);
         assert_eq!(Uri::from(&b"abc"[..]).describe(), "<3 bytes>");
+    }
+
+    #[test]
+    fn urls() {
+        let ext = |u: &str| Uri::from(u).extension();
+        assert_eq!(ext("http://h/a/b.PNG").as_deref(), Some(".png"));
+        assert_eq!(ext("HTTPS://h:8080/x.tif?a=b.jpg").as_deref(), Some(".tif"));
+        assert_eq!(ext("http://h/x.gif#frag.png").as_deref(), Some(".gif"));
+        assert_eq!(ext("http://h/dir.d/image"), None);
+        assert_eq!(ext("http://h.example.com"), None);
+        assert_eq!(ext("http://h/?q=a.png"), None);
+        assert_eq!(ext("http://h/.hidden"), None);
+        let u = Uri::from(PathBuf::from("http://h/a.png"));
+        assert!(matches!(u, Uri::Url { ref url, .. } if url == "http://h/a.png"));
+        assert_eq!(u.describe(), "http://h/a.png");
+        assert!(matches!(Uri::from("httpfile.png"), Uri::Path(_)));
+        assert!(matches!(Uri::from("http:/x.png"), Uri::Path(_)));
+    }
+
+    #[test]
+    fn devices() {
+        for name in ["<video0>", "<video1>", "<video12>"] {
+            let u = Uri::from(name);
+            assert!(matches!(u, Uri::Device(ref d) if d == name), "{name}");
+            assert_eq!(u.describe(), name);
+            assert_eq!(u.extension(), None);
+            let p = Uri::from(PathBuf::from(name));
+            assert!(matches!(p, Uri::Device(ref d) if d == name), "{name} as a path");
+            assert!(matches!(Uri::from(name.to_string()), Uri::Device(_)));
+        }
+        for not in [
+            "<video>",
+            "<video-1>",
+            "<video0",
+            "video0>",
+            "video0",
+            "<audio0>",
+            "<VIDEO0>",
+            "<video0>.png",
+            " <video0>",
+            "dir/<video0>",
+            "<video0a>",
+        ] {
+            assert!(!is_device(not), "{not}");
+            assert!(matches!(Uri::from(not), Uri::Path(_)), "{not}");
+        }
     }
 }

