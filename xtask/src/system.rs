@@ -25,6 +25,10 @@ pub const PACKAGES: &[(&str, &str)] = &[
         "libavfilter-dev",
         "libavdevice-dev's pkg-config file requires it",
     ),
+    (
+        "qpdf",
+        "imageio-pdf tests: checks written files, makes encrypted ones",
+    ),
 ];
 
 /// Runs `cmd`, echoing it; an error names the command and its exit status.

@@ -192,9 +192,17 @@ fn option_check(info: &PluginInfo, request: &Request) -> Result<Option<Error>> {
 
 /// The candidate order for a request: plugins listing its extension (by the
 /// priority table, then by name), then plugins whose signature matches the
-/// first bytes, then (reading only) every other plugin that reads.
+/// first bytes, then (reading only) every other plugin that reads. A capture
+/// device (`<video0>`) has one candidate: the "ffmpeg" plugin, when linked.
 pub fn candidates(request: &Request) -> Result<Vec<&'static PluginInfo>> {
     let all = registry()?;
+    if request.device().is_some() {
+        return Ok(all
+            .iter()
+            .copied()
+            .filter(|p| p.name == FFMPEG.plugin && p.can_read())
+            .collect());
+    }
     let mode = request.mode();
     let serves = |p: &PluginInfo| match mode {
         IoMode::Read => p.can_read(),
@@ -318,6 +326,17 @@ pub fn select(
     if let Some(e) = kept {
         return Err(e);
     }
+    if let (Some(device), true) = (request.device(), declined.is_empty()) {
+        return Err(Error::new(
+            ErrorKind::PluginNotLinked,
+            format!(
+                "{device} is a capture device, read by the {:?} plugin with its `device` \
+                 feature, which is not linked into this program; enable the `{}-device` feature \
+                 of the `imageio` crate (the `device` feature of `{}`, libavdevice)",
+                FFMPEG.plugin, FFMPEG.feature, FFMPEG.crate_name
+            ),
+        ));
+    }
     let ext = request.extension().map(str::to_owned);
     let verb = if request.mode() == IoMode::Read {
         "read"
@@ -385,5 +404,41 @@ pub(crate) fn guard<T>(info: &PluginInfo, f: impl FnOnce() -> Result<T>) -> Resu
             ))
             .with_plugin(info.name))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn devices_are_offered_to_ffmpeg_only() {
+        // The core's own tests link no "ffmpeg" plugin.
+        assert!(plugin_by_name("ffmpeg").is_err());
+        let mut r = Request::for_read(crate::Uri::from("<video0>"), None, crate::Limits::default())
+            .unwrap();
+        assert!(candidates(&r).unwrap().is_empty());
+        let e = select(&mut r, None).err().expect("no plugin for a device");
+        assert_eq!(e.kind(), ErrorKind::PluginNotLinked, "{e}");
+        let msg = e.to_string();
+        for part in [
+            "<video0>",
+            "capture device",
+            "`ffmpeg-device`",
+            "`device`",
+            "imageio-ffmpeg",
+        ] {
+            assert!(msg.contains(part), "{part:?} in {msg}");
+        }
+        // Through the verbs, with the resource named.
+        let e = crate::imread("<video0>").unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::PluginNotLinked, "{e}");
+        assert!(e.to_string().contains("<video0>"), "{e}");
+        let e = crate::imwrite(
+            "<video0>",
+            &crate::NdImage::zeros(&[2, 2], crate::DType::U8),
+        )
+        .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidInput, "{e}");
     }
 }

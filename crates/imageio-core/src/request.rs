@@ -5,7 +5,9 @@
 //! Every plugin gets every source through it: files (memory-mapped when
 //! large), members of zip archives (`archive.zip/dir/image.png`, read and
 //! written), `http(s)://` URLs (read only, with the `http` feature; see
-//! [`HttpOptions`](crate::HttpOptions)), bytes and streams.
+//! [`HttpOptions`](crate::HttpOptions)), bytes and streams. A capture device
+//! (`<video0>`) opens no file: the request only carries its name
+//! ([`Request::device`]) for the plugin that reads devices.
 
 use std::fs::File;
 use std::io::{self, BufWriter, Cursor, Read, Seek, SeekFrom, Write};
@@ -61,6 +63,8 @@ pub struct Request {
     overwrite: bool,
     /// A zip archive member written on commit (writing only).
     zip: Option<ZipPath>,
+    /// The capture device read (`<video0>`); it has no bytes.
+    device: Option<String>,
 }
 
 impl std::fmt::Debug for Request {
@@ -94,7 +98,7 @@ impl Request {
                             let req = Request::from_source(
                                 name,
                                 ext,
-                                Source::Bytes(SharedBytes::from(data)),
+                                Some(Source::Bytes(SharedBytes::from(data))),
                                 limits,
                                 None,
                             );
@@ -115,6 +119,12 @@ impl Request {
                 Source::File { file, len: meta.len(), data: None }
             }
             Uri::Bytes(b) => Source::Bytes(b),
+            Uri::Device(d) => {
+                // Nothing to open here: the plugin opens the device itself.
+                let mut req = Request::from_source(name, ext, None, limits, None)?;
+                req.device = Some(d);
+                return Ok(req);
+            }
             Uri::Url { url, http } => {
                 match crate::http::fetch(&url, &http, ext.as_deref(), limits)? {
                     crate::http::Body::Memory(v) => Source::Bytes(SharedBytes::from(v)),
@@ -151,16 +161,17 @@ impl Request {
                 .with_resource(&name))
             }
         };
-        let mut req = Request::from_source(name, ext, source, limits, spill)?;
+        let mut req = Request::from_source(name, ext, Some(source), limits, spill)?;
         req.path = path;
         Ok(req)
     }
 
-    /// A read request over `source`, its first bytes read.
+    /// A read request over `source` (`None` for a device), its first bytes
+    /// read.
     fn from_source(
         name: String,
         extension: Option<String>,
-        source: Source,
+        source: Option<Source>,
         limits: Limits,
         spill: Option<tempfile::TempPath>,
     ) -> Result<Request> {
@@ -169,7 +180,7 @@ impl Request {
             name,
             path: None,
             extension,
-            source: Some(source),
+            source,
             first: Vec::new(),
             limits,
             options: Options::new(),
@@ -177,6 +188,7 @@ impl Request {
             sink: None,
             overwrite: true,
             zip: None,
+            device: None,
         };
         req.first = req.read_first()?;
         Ok(req)
@@ -239,6 +251,12 @@ impl Request {
                 )
                 .with_resource(&name))
             }
+            Uri::Device(_) => {
+                return Err(Error::invalid_input(
+                    "capture devices (<videoN>) are read-only; write to a file or Uri::memory(\".ext\")",
+                )
+                .with_resource(&name))
+            }
         };
         debug_assert!(path.is_some() || memory);
         Ok(Request {
@@ -254,6 +272,7 @@ impl Request {
             sink: None,
             overwrite,
             zip,
+            device: None,
         })
     }
 
@@ -288,6 +307,13 @@ impl Request {
     /// The path, when the resource is a file.
     pub fn path(&self) -> Option<&Path> {
         self.path.as_deref()
+    }
+    /// The capture device name (`"<video0>"`), when the resource is one. Such
+    /// a request has no content: [`first_bytes`](Self::first_bytes) is empty
+    /// and [`bytes`](Self::bytes) fails with
+    /// [`Unsupported`](ErrorKind::Unsupported).
+    pub fn device(&self) -> Option<&str> {
+        self.device.as_deref()
     }
     /// The limits of this read.
     pub fn limits(&self) -> Limits {
@@ -349,6 +375,11 @@ impl Request {
                 *data = Some(d.clone());
                 Ok(d)
             }
+            None if self.device.is_some() => Err(Error::unsupported(
+                "a capture device has no bytes; it is read by the ffmpeg plugin with its `device` \
+                 feature",
+            )
+            .with_resource(&name)),
             None => Err(Error::internal("bytes() called on a write request")),
         }
     }
@@ -650,38 +681,8 @@ fn link_anonymous(file: &File, path: &Path, overwrite: bool) -> Result<()> {
 /// `/proc/self/fd/N` link points to under the name `dst`.
 #[cfg(target_os = "linux")]
 fn linkat_follow(src: &str, dst: &Path) -> io::Result<()> {
-    use std::ffi::{c_char, c_int, CString};
-    use std::os::unix::ffi::OsStrExt;
-    unsafe extern "C" {
-        fn linkat(
-            olddirfd: c_int,
-            oldpath: *const c_char,
-            newdirfd: c_int,
-            newpath: *const c_char,
-            flags: c_int,
-        ) -> c_int;
-    }
-    // The same values on every Linux architecture.
-    const AT_FDCWD: c_int = -100;
-    const AT_SYMLINK_FOLLOW: c_int = 0x400;
-    let src = CString::new(src)?;
-    let dst = CString::new(dst.as_os_str().as_bytes())?;
-    // SAFETY: both arguments are NUL-terminated strings alive during the
-    // call; linkat(2) has no other precondition and keeps no pointer.
-    let r = unsafe {
-        linkat(
-            AT_FDCWD,
-            src.as_ptr(),
-            AT_FDCWD,
-            dst.as_ptr(),
-            AT_SYMLINK_FOLLOW,
-        )
-    };
-    if r == 0 {
-        Ok(())
-    } else {
-        Err(io::Error::last_os_error())
-    }
+    use rustix::fs::{linkat, AtFlags, CWD};
+    linkat(CWD, src, CWD, dst, AtFlags::SYMLINK_FOLLOW).map_err(io::Error::from)
 }
 
 /// Makes a new name in `path`'s directory durable (best effort).
@@ -776,6 +777,37 @@ mod tests {
         assert_eq!(std::fs::read(&p).unwrap(), [1, 2, 3]);
         drop(r);
         assert!(!p.exists(), "spilled file removed with the request");
+    }
+
+    #[test]
+    fn devices_open_nothing_and_have_no_bytes() {
+        let mut r = Request::for_read(Uri::from("<video0>"), None, Limits::default()).unwrap();
+        assert_eq!(r.device(), Some("<video0>"));
+        assert_eq!(r.name(), "<video0>");
+        assert_eq!(r.mode(), IoMode::Read);
+        assert_eq!(r.extension(), None);
+        assert!(r.first_bytes().is_empty());
+        assert_eq!(r.len(), 0);
+        assert!(r.path().is_none());
+        for e in [
+            r.bytes().unwrap_err(),
+            r.reader().unwrap_err(),
+            r.local_path().unwrap_err(),
+        ] {
+            assert_eq!(e.kind(), ErrorKind::Unsupported, "{e}");
+            assert!(
+                e.to_string().contains("a capture device has no bytes"),
+                "{e}"
+            );
+            assert!(e.to_string().contains("<video0>"), "{e}");
+        }
+        let e = Request::for_write(Uri::from("<video1>"), None, true).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidInput);
+        assert!(e.to_string().contains("read-only"), "{e}");
+        assert!(e.to_string().contains("<video1>"), "{e}");
+        // Other requests carry no device.
+        let r = Request::for_read(Uri::from(vec![1u8]), None, Limits::default()).unwrap();
+        assert_eq!(r.device(), None);
     }
 
     #[test]

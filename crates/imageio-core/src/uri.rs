@@ -382,7 +382,10 @@ mod tests {
             assert_eq!(u.describe(), name);
             assert_eq!(u.extension(), None);
             let p = Uri::from(PathBuf::from(name));
-            assert!(matches!(p, Uri::Device(ref d) if d == name), "{name} as a path");
+            assert!(
+                matches!(p, Uri::Device(ref d) if d == name),
+                "{name} as a path"
+            );
             assert!(matches!(Uri::from(name.to_string()), Uri::Device(_)));
         }
         for not in [

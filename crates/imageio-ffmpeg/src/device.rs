@@ -3,9 +3,11 @@
 //! tests have no camera; the name parsing and the error without a device are
 //! tested.
 //!
-//! The core's `Uri` has no device variant yet, so `imread("<video0>")` fails
-//! in the core ("no such file") before any plugin is asked; open a camera with
-//! [`open`] and read frames from the returned plugin in turn.
+//! The core turns `<videoN>` into a device request (`Request::device`) that
+//! it offers to this plugin only, so `imread("<video0>")` and `imiter` reach
+//! [`open`] through the plugin's `open`; [`open`] can also be called directly,
+//! reading frames from the returned plugin in turn. Without the `device`
+//! feature a device request fails with `Unsupported`, naming the feature.
 
 use imageio_core::{Error, ErrorKind, Plugin, Result};
 

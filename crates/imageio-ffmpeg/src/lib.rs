@@ -26,9 +26,9 @@
 //!   (no decoding). The metadata key `n_frames_source` says which.
 //! * Bytes in memory are read through FFmpeg's custom I/O
 //!   (`format::input_from_stream`), never through a temporary file.
-//! * Metadata: `fps` (float), `fps_rational` (`[num, den]`), `duration`
-//!   (seconds, float: the container's total, not the shared per-frame key in
-//!   milliseconds), `n_frames`, `n_frames_source`, `codec`, `codec_long`,
+//! * Metadata: `fps` (float), `fps_rational` (`[num, den]`), `duration_s`
+//!   (seconds, float: the clip's total; named apart from the shared
+//!   `duration` key, which is a frame's duration in milliseconds), `n_frames`, `n_frames_source`, `codec`, `codec_long`,
 //!   `pixel_format` (stored), `bit_rate`, `width`, `height`, `rotation`
 //!   (degrees counterclockwise from the display matrix, FFmpeg's convention
 //!   as in ffprobe and PyAV; reported, not applied), `time_base`,
@@ -227,6 +227,18 @@ fn is_mpegts(first: &[u8]) -> bool {
 /// Opens `request` when it is this plugin's; declines it otherwise.
 pub fn open(request: &mut Request) -> Result<Box<dyn Plugin>> {
     init();
+    if let Some(d) = request.device() {
+        // A capture device (`<video0>`): no bytes, libavdevice opens it.
+        return if cfg!(feature = "device") {
+            device::open(d)
+        } else {
+            Err(Error::unsupported(format!(
+                "{d} is a capture device: reading cameras needs the `device` feature of \
+                 imageio-ffmpeg (libavdevice); rebuild with it"
+            ))
+            .with_resource(d))
+        };
+    }
     match request.mode() {
         imageio_core::IoMode::Read => {
             let first = request.first_bytes();

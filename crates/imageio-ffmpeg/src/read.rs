@@ -282,9 +282,12 @@ impl Reader {
             ((*p).duration, (*p).bit_rate)
         };
         if duration != ffi::AV_NOPTS_VALUE && duration > 0 {
-            m.insert("duration", duration as f64 / f64::from(ffi::AV_TIME_BASE));
+            m.insert("duration_s", duration as f64 / f64::from(ffi::AV_TIME_BASE));
         } else if st.duration() != ffi::AV_NOPTS_VALUE && st.duration() > 0 {
-            m.insert("duration", st.duration() as f64 * f64::from(self.time_base));
+            m.insert(
+                "duration_s",
+                st.duration() as f64 * f64::from(self.time_base),
+            );
         }
         if let Some(c) = self.decoder.codec() {
             m.insert(imageio_core::keys::CODEC, c.name());

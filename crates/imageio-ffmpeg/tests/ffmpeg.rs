@@ -270,7 +270,7 @@ fn metadata() {
     let fps = m.get("fps").and_then(Value::as_float).unwrap();
     let t = m.get("time").and_then(Value::as_float).unwrap();
     assert!((t - 30.0 / fps).abs() < 0.5 / fps, "time {t} fps {fps}");
-    assert!(m.get("duration").and_then(Value::as_float).unwrap() > 3.0);
+    assert!(m.get("duration_s").and_then(Value::as_float).unwrap() > 3.0);
     assert!(m.contains_key("pts") && m.contains_key("key_frame"));
     let m0 = immeta_with(corpus("mediainfo_sample.mkv"), &ReadOptions::new()).unwrap();
     assert_eq!(m0.get("key_frame").and_then(Value::as_bool), Some(true));
@@ -396,6 +396,35 @@ fn device_names_and_missing_devices() {
     let e = device::open("<video9999>").err().unwrap();
     assert_eq!(e.kind(), ErrorKind::NotFound, "{e}");
     assert!(e.to_string().contains("/dev/video9999"), "{e}");
+}
+
+#[test]
+fn devices_through_the_core() {
+    link();
+    // `<video9999>` exists nowhere; `<video0>` is checked only without a camera.
+    let mut names = vec!["<video9999>"];
+    if !Path::new("/dev/video0").exists() {
+        names.push("<video0>");
+    }
+    for name in names {
+        let path = format!("/dev/{}", &name[1..name.len() - 1]);
+        for opts in [ReadOptions::new(), ReadOptions::new().plugin("ffmpeg")] {
+            let e = imread_with(name, &opts).unwrap_err();
+            let msg = e.to_string();
+            assert!(msg.contains(name), "{msg}");
+            if cfg!(feature = "device") {
+                assert_eq!(e.kind(), ErrorKind::NotFound, "{msg}");
+                assert!(msg.contains(&path), "{msg}");
+            } else {
+                assert_eq!(e.kind(), ErrorKind::Unsupported, "{msg}");
+                assert!(msg.contains("`device` feature"), "{msg}");
+                assert!(!msg.contains("no such file"), "{msg}");
+            }
+        }
+    }
+    let e = imwrite_with("<video0>", &stack(2), &WriteOptions::new()).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidInput, "{e}");
+    assert!(e.to_string().contains("read-only"), "{e}");
 }
 
 #[test]
