@@ -25,6 +25,7 @@
 //! ```
 #![deny(missing_docs)]
 
+mod access;
 mod convert;
 mod dtype;
 mod error;
@@ -43,6 +44,7 @@ mod value;
 mod verbs;
 mod zipmember;
 
+pub use access::RandomAccess;
 pub use convert::{channels_of, convert_mode, shape_after_mode, Mode};
 pub use dtype::{DType, Element};
 pub use error::{Error, ErrorKind, Result};

@@ -16,7 +16,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use crate::uri::{normalize_extension, SharedBytes, Uri};
 use crate::zipmember::ZipPath;
-use crate::{Error, ErrorKind, Limits, Options, Result};
+use crate::{Error, ErrorKind, Limits, Options, RandomAccess, Result};
 
 /// Whether a resource is opened for reading or writing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -381,6 +381,29 @@ impl Request {
             )
             .with_resource(&name)),
             None => Err(Error::internal("bytes() called on a write request")),
+        }
+    }
+
+    /// Positioned reads of the content without mapping it, for plugins of
+    /// raw formats: [`RandomAccess::read_array_at`] reads stored samples
+    /// straight into a new array (one copy from the page cache, no zeroing,
+    /// no mapped pages in the RSS), even when [`bytes`](Self::bytes) mapped
+    /// the file for parsing. Small files and bytes in memory are read from
+    /// memory.
+    pub fn random_access(&mut self) -> Result<RandomAccess> {
+        let name = self.name.clone();
+        match self.source.as_ref() {
+            Some(Source::File {
+                file,
+                len,
+                data: None,
+            }) if *len > MMAP_THRESHOLD => {
+                let file = file
+                    .try_clone()
+                    .map_err(|e| Error::io(e).with_resource(&name))?;
+                Ok(RandomAccess::file(file, *len, &name))
+            }
+            _ => Ok(RandomAccess::bytes(self.bytes()?, &name)),
         }
     }
 

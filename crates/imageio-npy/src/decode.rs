@@ -7,7 +7,7 @@
 use std::io::Read;
 
 use imageio_core::ndarray::{ArrayD, IxDyn};
-use imageio_core::{with_dtype, DType, Element, Error, Limits, NdImage, Result};
+use imageio_core::{with_dtype, DType, Element, Error, Limits, NdImage, RandomAccess, Result};
 
 use crate::header::{self, Header, Stored};
 
@@ -24,6 +24,29 @@ pub(crate) fn check_limits(h: &Header, limits: &Limits) -> Result<()> {
         limits.check_shape(&h.shape, h.stored.dtype())?;
     }
     Ok(())
+}
+
+/// Decodes the data of an NPY file whose header is `h`, read at its offset
+/// through `ra`: a C-order array of its own stored type is read straight
+/// into the new array (positioned reads, no zeroing, no mapping); anything
+/// else is read as bytes, then converted.
+pub(crate) fn decode_at(h: &Header, ra: &RandomAccess, limits: &Limits) -> Result<NdImage> {
+    check_limits(h, limits)?;
+    let offset = h.data_offset as u64;
+    if let (Stored::Plain(dtype), false) = (h.stored, h.fortran_order) {
+        let mut img = ra.read_array_at(offset, &h.shape, dtype, limits)?;
+        if h.needs_swap() {
+            let buf = img
+                .as_bytes_mut()
+                .ok_or_else(|| Error::internal("a new array is in standard layout"))?;
+            swap_in_place(buf, dtype.size());
+        }
+        return Ok(img);
+    }
+    let need = check_data_len(h, (ra.len().saturating_sub(offset)) as usize)?;
+    let mut data = vec![0u8; need];
+    ra.read_exact_at(offset, &mut data)?;
+    Ok(decode_data(h, &data))
 }
 
 /// Decodes a whole NPY file held in `bytes`.

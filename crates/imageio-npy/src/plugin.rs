@@ -5,14 +5,14 @@ use std::io::{Cursor, Write};
 
 use imageio_core::{
     with_ndimage, Error, ErrorKind, ImageProperties, IoMode, Limits, Metadata, NdImage, Options,
-    Plugin, Request, Result, SharedBytes, Value, Writer,
+    Plugin, RandomAccess, Request, Result, SharedBytes, Value, Writer,
 };
 use ndarray_npy::WriteNpyExt;
 use zip::result::ZipError;
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, ZipArchive, ZipWriter};
 
-use crate::decode::{check_data_len, decode_npy, decode_stream, read_header};
+use crate::decode::{check_data_len, decode_at, decode_npy, decode_stream, read_header};
 use crate::header::{self, Header, MAGIC};
 
 const ZIP_MAGIC: &[u8] = b"PK\x03\x04";
@@ -47,12 +47,18 @@ fn open_read(request: &mut Request) -> Result<Box<dyn Plugin>> {
                 "read option \"name\" selects a member of an .npz archive; this is an .npy file",
             ));
         }
-        let bytes = request.bytes()?;
-        let header = header::parse(&bytes)?;
+        // The header nearly always fits in the first bytes (numpy pads it to
+        // 64 or 128); then the file is never mapped, and the data is read at
+        // its offset straight into the array.
+        let header = match header::parse(first) {
+            Ok(h) => h,
+            Err(_) => header::parse(&request.bytes()?)?,
+        };
         // A truncated file fails here, so that properties do not vouch for it.
-        check_data_len(&header, bytes.len() - header.data_offset)?;
+        let len = usize::try_from(request.len()).unwrap_or(usize::MAX);
+        check_data_len(&header, len.saturating_sub(header.data_offset))?;
         return Ok(Box::new(NpyReader {
-            bytes,
+            data: request.random_access()?,
             header,
             limits,
         }));
@@ -177,7 +183,7 @@ fn properties_of(h: &Header, n: usize) -> ImageProperties {
 
 /// One `.npy` file being read.
 struct NpyReader {
-    bytes: SharedBytes,
+    data: RandomAccess,
     header: Header,
     limits: Limits,
 }
@@ -194,7 +200,7 @@ impl NpyReader {
 impl Plugin for NpyReader {
     fn read(&mut self, index: usize, _options: &Options) -> Result<NdImage> {
         self.check(index)?;
-        Ok(decode_npy(&self.bytes, &self.limits)?.1)
+        decode_at(&self.header, &self.data, &self.limits)
     }
 
     fn n_images(&mut self) -> Result<Option<usize>> {

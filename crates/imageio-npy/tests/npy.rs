@@ -420,3 +420,53 @@ fn corpus_refusals() {
     let a = imread(root.join("malformed/npy_example_bool_bad_value.npy")).unwrap();
     assert!(flat::<u8>(a).iter().all(|&v| v <= 1));
 }
+
+/// Files larger than the core's in-memory threshold (256 KiB) are read with
+/// positioned reads straight into the array, not mapped: the same values in
+/// every layout, and a truncated large file is a clean error.
+#[test]
+fn large_files_read_at_their_offset() {
+    let dir = tempfile::tempdir().unwrap();
+    let (h, w) = (300usize, 700usize);
+    let values: Vec<u16> = (0..h * w).map(|i| (i * 7919 % 65536) as u16).collect();
+    let want = NdImage::from_shape_vec(&[h, w], values.clone()).unwrap();
+    // Little and big endian, C order: read in place (swapped for big endian).
+    for (descr, bytes) in [
+        (
+            "<u2",
+            values
+                .iter()
+                .flat_map(|v| v.to_le_bytes())
+                .collect::<Vec<u8>>(),
+        ),
+        (">u2", values.iter().flat_map(|v| v.to_be_bytes()).collect()),
+    ] {
+        let path = dir.path().join(format!("big{}.npy", &descr[..1] == ">"));
+        std::fs::write(&path, npy(descr, false, &format!("({h}, {w})"), &bytes)).unwrap();
+        assert!(std::fs::metadata(&path).unwrap().len() > 256 * 1024);
+        assert_eq!(imread(&path).unwrap(), want, "{descr}");
+    }
+    // Fortran order: converted from bytes read at the offset.
+    let fortran: Vec<u8> = (0..w)
+        .flat_map(|x| (0..h).map(move |y| (y, x)))
+        .flat_map(|(y, x)| values[y * w + x].to_le_bytes())
+        .collect();
+    let path = dir.path().join("fortran.npy");
+    std::fs::write(&path, npy("<u2", true, &format!("({h}, {w})"), &fortran)).unwrap();
+    assert_eq!(imread(&path).unwrap(), want);
+    // A header longer than the first bytes the core sniffs (512): parsed from
+    // the whole file instead.
+    let long_shape = format!("({h}, {w}){}", " ".repeat(700));
+    let bytes: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()).collect();
+    let path = dir.path().join("long_header.npy");
+    std::fs::write(&path, npy("<u2", false, &long_shape, &bytes)).unwrap();
+    assert_eq!(imread(&path).unwrap(), want);
+    // Truncated by one byte: refused when opened, naming the file.
+    let path = dir.path().join("truncated.npy");
+    let full = npy("<u2", false, &format!("({h}, {w})"), &bytes);
+    std::fs::write(&path, &full[..full.len() - 1]).unwrap();
+    let e = imread(&path).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Decode);
+    assert!(e.to_string().contains("truncated"), "{e}");
+    assert!(e.to_string().contains("truncated.npy"), "{e}");
+}

@@ -129,7 +129,9 @@ pub fn open(request: &mut Request) -> imageio_core::Result<Box<dyn Plugin>> {
                 return Err(Error::declined("not a TIFF header"));
             }
             let data = request.bytes()?;
-            Ok(Box::new(read::open(data, request.limits())?))
+            let mut reader = read::open(data, request.limits())?;
+            reader.raw = Some(request.random_access()?);
+            Ok(Box::new(reader))
         }
         IoMode::Write => {
             let ext = request.extension().unwrap_or("");

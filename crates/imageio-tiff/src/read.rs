@@ -4,8 +4,8 @@
 //! interpretation applied (min-is-white, palette, YCbCr, low-bit scaling).
 
 use imageio_core::{
-    DType, Error, ImageProperties, Limits, Metadata, NdImage, Options, Plugin, Result, SharedBytes,
-    Value,
+    DType, Error, ImageProperties, Limits, Metadata, NdImage, Options, Plugin, RandomAccess,
+    Result, SharedBytes, Value,
 };
 use tiff::decoder::ifd::Value as TiffValue;
 use tiff::decoder::Decoder;
@@ -408,6 +408,10 @@ pub(crate) struct Reader {
     pub(crate) log: Option<AccessLog>,
     /// Chunks decoded so far (tests).
     pub(crate) chunks_decoded: usize,
+    /// Positioned reads of the file, for uncompressed pages whose strips lie
+    /// back to back ([`Reader::read_contiguous`]); `None` reads everything
+    /// through `data`.
+    pub(crate) raw: Option<RandomAccess>,
 }
 
 impl Reader {
@@ -430,6 +434,7 @@ impl Reader {
             tags,
             log: None,
             chunks_decoded: 0,
+            raw: None,
         })
     }
 
@@ -617,6 +622,9 @@ impl Reader {
         if let Some((sh, sv)) = plan.ycc {
             return self.decode_ycc(page, &plan, dec, (sh, sv));
         }
+        if let Some(img) = self.read_contiguous(page, &plan, &raw_shape, &mut dec)? {
+            return finish(img, page, &plan);
+        }
         let mut raw = NdImage::zeros(&raw_shape, plan.raw);
         let es = plan.raw.size();
         let planes = if page.planar { c } else { 1 };
@@ -713,6 +721,62 @@ impl Reader {
             }
         }
         finish(raw, page, &plan)
+    }
+
+    /// An uncompressed page of whole-byte samples in the machine's byte
+    /// order, chunky, in strips stored back to back (what most writers make):
+    /// read with one positioned read straight into a new array, without
+    /// zeroing it, copying through the memory map or decoding strip by strip
+    /// (2.85 → see BENCHMARKS.md for the raw 4K TIFF). `None`: not such a
+    /// page, take the general path.
+    fn read_contiguous(
+        &mut self,
+        page: &Page,
+        plan: &Plan,
+        raw_shape: &[usize],
+        dec: &mut Decoder<Overlay>,
+    ) -> Result<Option<NdImage>> {
+        let Some(ra) = &self.raw else {
+            return Ok(None);
+        };
+        let es = plan.raw.size();
+        let native = self.fmt.big_endian == cfg!(target_endian = "big");
+        if page.compression != 1
+            || page.tile.is_some()
+            || page.planar
+            || plan.mode != Mode::Bytes
+            || plan.byte_trick
+            || page.predictor > 1
+            || page.bits as usize != es * 8
+            || !(native || es == 1)
+        {
+            return Ok(None);
+        }
+        let (Ok(offsets), Ok(counts)) = (
+            dec.get_tag_u64_vec(Tag::StripOffsets),
+            dec.get_tag_u64_vec(Tag::StripByteCounts),
+        ) else {
+            return Ok(None);
+        };
+        let row = raw_shape[1..].iter().product::<usize>() as u64 * es as u64;
+        let strip = row * page.rows_per_strip.min(page.height) as u64;
+        let total = row * page.height as u64;
+        let Some(&first) = offsets.first() else {
+            return Ok(None);
+        };
+        let n = offsets.len() as u64;
+        if counts.len() as u64 != n || strip == 0 || total.div_ceil(strip) != n {
+            return Ok(None);
+        }
+        for (k, (&o, &c)) in offsets.iter().zip(&counts).enumerate() {
+            let want = strip.min(total - k as u64 * strip);
+            if Some(o) != first.checked_add(k as u64 * strip) || c < want {
+                return Ok(None);
+            }
+        }
+        let img = ra.read_array_at(first, raw_shape, plan.raw, &self.limits)?;
+        self.chunks_decoded += n as usize;
+        Ok(Some(img))
     }
 
     /// YCbCr with chroma subsampling and no JPEG: each row of blocks
@@ -1109,7 +1173,12 @@ impl Plugin for Reader {
             .as_bytes_mut()
             .ok_or_else(|| Error::internal("a new array is contiguous"))?;
         advise_huge_pages(buf);
-        let (data, page_limits, log) = (self.data.clone(), self.limits, self.log.clone());
+        let (data, page_limits, log, raw) = (
+            self.data.clone(),
+            self.limits,
+            self.log.clone(),
+            self.raw.clone(),
+        );
         use rayon::prelude::*;
         let chunks: usize = buf
             .par_chunks_mut(page_bytes)
@@ -1118,6 +1187,7 @@ impl Plugin for Reader {
             .map(|(i, (slot, page))| -> Result<usize> {
                 let mut worker = Reader::new(data.clone(), page_limits)?;
                 worker.log = log.clone();
+                worker.raw = raw.clone();
                 let img = worker.decode(page)?;
                 let bytes = img
                     .as_bytes()
