@@ -393,11 +393,7 @@ impl Request {
     pub fn random_access(&mut self) -> Result<RandomAccess> {
         let name = self.name.clone();
         match self.source.as_ref() {
-            Some(Source::File {
-                file,
-                len,
-                data: None,
-            }) if *len > MMAP_THRESHOLD => {
+            Some(Source::File { file, len, .. }) if *len > MMAP_THRESHOLD => {
                 let file = file
                     .try_clone()
                     .map_err(|e| Error::io(e).with_resource(&name))?;
