@@ -596,6 +596,11 @@ pub fn imencode_with(image: &NdImage, extension: &str, options: &WriteOptions) -
 }
 
 /// Decodes the first image of `bytes`, the format found from the content.
+///
+/// The bytes are copied once (the request owns its data). For a large buffer
+/// read repeatedly or a raw format, where that copy is a large part of the
+/// work, hand over a [`SharedBytes`](crate::SharedBytes) (or a `Vec<u8>` by
+/// value) to [`imread`] instead: it is not copied.
 pub fn imdecode(bytes: &[u8]) -> Result<NdImage> {
     imread_with(bytes, &ReadOptions::new())
 }

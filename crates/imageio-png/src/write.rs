@@ -2,6 +2,8 @@
 //! first frame, holds the frame count), then encoded by `png` into the
 //! request's writer: one image gives a PNG, several an APNG.
 
+use std::borrow::Cow;
+
 use imageio_core::{DType, Error, NdImage, Options, Plugin, Result, Value, Writer};
 use png::{BitDepth, ColorType, Compression, DeflateCompression, Filter};
 
@@ -246,14 +248,22 @@ fn layout(img: &NdImage) -> Result<(u32, u32, ColorType, BitDepth)> {
 }
 
 /// The samples of `img` as PNG wants them (big-endian for 16-bit).
-fn samples(img: &NdImage) -> Vec<u8> {
+/// The PNG sample bytes of an image: borrowed for contiguous u8 arrays (no
+/// copy of a 4K frame), big-endian bytes for u16.
+fn samples(img: &NdImage) -> Cow<'_, [u8]> {
     match img {
-        NdImage::U16(a) => a.iter().flat_map(|v| v.to_be_bytes()).collect(),
+        NdImage::U16(a) => {
+            let mut out = Vec::with_capacity(a.len() * 2);
+            for v in a.iter() {
+                out.extend_from_slice(&v.to_be_bytes());
+            }
+            Cow::Owned(out)
+        }
         NdImage::U8(a) => match a.as_slice() {
-            Some(s) => s.to_vec(),
-            None => a.iter().copied().collect(),
+            Some(s) => Cow::Borrowed(s),
+            None => Cow::Owned(a.iter().copied().collect()),
         },
-        _ => Vec::new(),
+        _ => Cow::Borrowed(&[]),
     }
 }
 
