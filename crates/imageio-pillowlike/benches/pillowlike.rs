@@ -57,8 +57,11 @@ fn decode(c: &mut Criterion) {
         assert_eq!(img.as_bytes().unwrap(), big.as_raw().as_slice());
         let mut g = c.benchmark_group(format!("pillowlike decode 4K RGB u8 {name}"));
         g.sample_size(10);
+        // Shared bytes: not copied, as `image` reads the borrowed slice
+        // (`imdecode(&[u8])` would copy the 24 MB input once per call).
+        let shared = imageio_core::SharedBytes::from(file.clone());
         g.bench_function("imageio", |b| {
-            b.iter(|| imdecode_with(black_box(&file), &o).unwrap())
+            b.iter(|| imageio_core::imread_with(black_box(shared.clone()), &o).unwrap())
         });
         g.bench_function("image crate", |b| {
             b.iter(|| image::load_from_memory_with_format(black_box(&file), format).unwrap())
