@@ -736,9 +736,27 @@ impl Reader {
         raw_shape: &[usize],
         dec: &mut Decoder<Overlay>,
     ) -> Result<Option<NdImage>> {
-        let Some(ra) = &self.raw else {
+        let (Some(ra), Some((first, n))) = (
+            self.raw.clone(),
+            self.contiguous_data(page, plan, raw_shape, dec),
+        ) else {
             return Ok(None);
         };
+        let img = ra.read_array_at(first, raw_shape, plan.raw, &self.limits)?;
+        self.chunks_decoded += n;
+        Ok(Some(img))
+    }
+
+    /// Where the samples of such a page start, and its number of strips;
+    /// `None` when the page is not one (see [`Reader::read_contiguous`]).
+    fn contiguous_data(
+        &self,
+        page: &Page,
+        plan: &Plan,
+        raw_shape: &[usize],
+        dec: &mut Decoder<Overlay>,
+    ) -> Option<(u64, usize)> {
+        self.raw.as_ref()?;
         let es = plan.raw.size();
         let native = self.fmt.big_endian == cfg!(target_endian = "big");
         if page.compression != 1
@@ -750,33 +768,58 @@ impl Reader {
             || page.bits as usize != es * 8
             || !(native || es == 1)
         {
-            return Ok(None);
+            return None;
         }
-        let (Ok(offsets), Ok(counts)) = (
-            dec.get_tag_u64_vec(Tag::StripOffsets),
-            dec.get_tag_u64_vec(Tag::StripByteCounts),
-        ) else {
-            return Ok(None);
-        };
+        let offsets = dec.get_tag_u64_vec(Tag::StripOffsets).ok()?;
+        let counts = dec.get_tag_u64_vec(Tag::StripByteCounts).ok()?;
         let row = raw_shape[1..].iter().product::<usize>() as u64 * es as u64;
         let strip = row * page.rows_per_strip.min(page.height) as u64;
         let total = row * page.height as u64;
-        let Some(&first) = offsets.first() else {
-            return Ok(None);
-        };
+        let first = *offsets.first()?;
         let n = offsets.len() as u64;
         if counts.len() as u64 != n || strip == 0 || total.div_ceil(strip) != n {
-            return Ok(None);
+            return None;
         }
         for (k, (&o, &c)) in offsets.iter().zip(&counts).enumerate() {
             let want = strip.min(total - k as u64 * strip);
             if Some(o) != first.checked_add(k as u64 * strip) || c < want {
-                return Ok(None);
+                return None;
             }
         }
-        let img = ra.read_array_at(first, raw_shape, plan.raw, &self.limits)?;
-        self.chunks_decoded += n as usize;
-        Ok(Some(img))
+        Some((first, n as usize))
+    }
+
+    /// A page of a stack read straight into its slot when it is a
+    /// contiguous uncompressed page whose samples are the returned values
+    /// (gray or RGB, no conversion): no array of its own, no second copy.
+    /// `false`: decode it the general way.
+    fn read_page_into(&mut self, page: &Page, slot: &mut [u8]) -> Result<bool> {
+        let plan = page.plan()?;
+        let (h, w) = (page.height as usize, page.width as usize);
+        let c = page.channels();
+        let raw_shape = if c == 1 { vec![h, w] } else { vec![h, w, c] };
+        if !matches!(page.photometric, 1 | 2)
+            || plan.raw != plan.dtype
+            || plan.shape != raw_shape
+            || plan.ycc.is_some()
+            || slot.len() != raw_shape.iter().product::<usize>() * plan.raw.size()
+        {
+            return Ok(false);
+        }
+        let Some(ra) = self.raw.clone() else {
+            return Ok(false);
+        };
+        let dir = page.directory(self.fmt, &plan)?;
+        let overlay = Overlay::new(self.data.clone(), dir, self.log.clone());
+        let mut dec = Decoder::new(overlay)
+            .map_err(tiff_err)?
+            .with_limits(tiff_limits(self.limits));
+        let Some((first, n)) = self.contiguous_data(page, &plan, &raw_shape, &mut dec) else {
+            return Ok(false);
+        };
+        ra.read_exact_at(first, slot)?;
+        self.chunks_decoded += n;
+        Ok(true)
     }
 
     /// YCbCr with chroma subsampling and no JPEG: each row of blocks
@@ -1188,6 +1231,9 @@ impl Plugin for Reader {
                 let mut worker = Reader::new(data.clone(), page_limits)?;
                 worker.log = log.clone();
                 worker.raw = raw.clone();
+                if worker.read_page_into(page, slot)? {
+                    return Ok(worker.chunks_decoded);
+                }
                 let img = worker.decode(page)?;
                 let bytes = img
                     .as_bytes()

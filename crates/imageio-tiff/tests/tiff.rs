@@ -659,12 +659,17 @@ fn large_uncompressed_files_read_from_disk() {
         let mut e = TiffEncoder::new(c).unwrap();
         e.write_image::<colortype::RGB8>(w, h, &rgb8).unwrap();
         e.write_image::<colortype::Gray16>(w, h, &g16).unwrap();
-        e.write_image::<colortype::Gray32Float>(w, h, &f32s).unwrap();
+        e.write_image::<colortype::Gray32Float>(w, h, &f32s)
+            .unwrap();
     });
     let path = dir.path().join("raw.tif");
     std::fs::write(&path, &bytes).unwrap();
     let read = |i: usize| {
-        imread_with(&path, &ReadOptions::new().plugin("tiff").index(Index::At(i))).unwrap()
+        imread_with(
+            &path,
+            &ReadOptions::new().plugin("tiff").index(Index::At(i)),
+        )
+        .unwrap()
     };
     // The tiff crate's own decoder is the reference.
     let mut d = tiff::decoder::Decoder::new(Cursor::new(&bytes)).unwrap();
@@ -683,6 +688,41 @@ fn large_uncompressed_files_read_from_disk() {
         ErrorKind::InvalidInput,
         "pages of different shapes do not stack"
     );
+
+    // A stack of uncompressed pages written by the tiff crate: each page is
+    // read straight into its slot of the stack; the same values as page by
+    // page, and the pages as written. One RGB page among gray ones does not
+    // stack (a clean error), checked above.
+    let pages: Vec<Vec<u16>> = (0..5u16)
+        .map(|p| {
+            (0..w * h)
+                .map(|i| (i as u16).wrapping_mul(31).wrapping_add(p * 1000))
+                .collect()
+        })
+        .collect();
+    let stack_bytes = tiff_bytes(|c| {
+        let mut e = TiffEncoder::new(c).unwrap();
+        for p in &pages {
+            e.write_image::<colortype::Gray16>(w, h, p).unwrap();
+        }
+    });
+    let stack_path = dir.path().join("stack.tif");
+    std::fs::write(&stack_path, &stack_bytes).unwrap();
+    let all = imread_with(
+        &stack_path,
+        &ReadOptions::new().plugin("tiff").index(Index::All),
+    )
+    .unwrap();
+    assert_eq!(all.shape(), &[5, 480, 640]);
+    for (i, p) in pages.iter().enumerate() {
+        assert_eq!(&typed::<u16>(&all.frame(i).unwrap()), p, "page {i}");
+    }
+    let from_memory = imread_with(
+        &stack_bytes[..],
+        &ReadOptions::new().plugin("tiff").index(Index::All),
+    )
+    .unwrap();
+    assert_eq!(from_memory, all);
 
     // One 8-bit gray page in 4 strips stored in reverse order (not
     // contiguous): the general path, same pixels.
@@ -717,7 +757,15 @@ fn large_uncompressed_files_read_from_disk() {
     assert_eq!(u8s(&imageio::imdecode(&whole).unwrap()), gray);
     // handmade puts the directory after the data: point it past a gap by
     // truncating the data only (strip 3 shortened by 1000 bytes).
-    tags_in_order[8] = (279, vec![strip as u32, strip as u32, strip as u32, strip as u32 - 1000]);
+    tags_in_order[8] = (
+        279,
+        vec![
+            strip as u32,
+            strip as u32,
+            strip as u32,
+            strip as u32 - 1000,
+        ],
+    );
     let short = dir.path().join("short_strip.tif");
     std::fs::write(&short, handmade(&tags_in_order, &gray[..gray.len() - 1000])).unwrap();
     match imageio::imread(&short) {
