@@ -21,6 +21,13 @@
 //!   old-style JPEG, SGILog) is an
 //!   [`Unsupported`](imageio_core::ErrorKind::Unsupported) error naming it.
 //!
+//! Speed: compressed strips decode in parallel, each into its own rows; the
+//! pages of `Index::All` decode in parallel into one stack; an uncompressed
+//! page whose strips lie back to back in the machine's byte order (what most
+//! writers make) is read with one positioned read straight into the array
+//! ([`Request::random_access`](imageio_core::Request::random_access)), no
+//! decoder involved.
+//!
 //! Metadata per page: `description`, `software`, `datetime`, `resolution` +
 //! `resolution_unit` and `dpi`, `compression`, `predictor`, `photometric`,
 //! `planar_config`, `extra_samples`, `icc_profile`, `orientation` and a few
