@@ -227,15 +227,25 @@ impl GifReader {
 
     fn output(&self) -> Result<NdImage> {
         let (w, h) = (self.walk.width, self.walk.height);
+        let mut v = Vec::new();
+        self.append_output(&mut v);
+        NdImage::from_shape_vec(&[h, w, self.channels()], v)
+    }
+
+    /// Appends the canvas as returned (RGBA, or RGB when no frame is
+    /// transparent) to `out`.
+    fn append_output(&self, out: &mut Vec<u8>) {
         if self.walk.alpha {
-            NdImage::from_shape_vec(&[h, w, 4], self.canvas.clone())
+            out.extend_from_slice(&self.canvas);
         } else {
-            let rgb: Vec<u8> = self
-                .canvas
-                .chunks_exact(4)
-                .flat_map(|p| [p[0], p[1], p[2]])
-                .collect();
-            NdImage::from_shape_vec(&[h, w, 3], rgb)
+            let start = out.len();
+            out.resize(start + self.canvas.len() / 4 * 3, 0);
+            for (d, s) in out[start..]
+                .chunks_exact_mut(3)
+                .zip(self.canvas.chunks_exact(4))
+            {
+                d.copy_from_slice(&s[..3]);
+            }
         }
     }
 }
@@ -266,15 +276,24 @@ impl Plugin for GifReader {
         Ok(Some(self.walk.durations.len()))
     }
 
-    fn read_all(&mut self, options: &Options, limits: Limits) -> Result<NdImage> {
+    fn read_all(&mut self, _options: &Options, limits: Limits) -> Result<NdImage> {
         let n = self.walk.durations.len();
         let shape = [n, self.walk.height, self.walk.width, self.channels()];
         limits.check_shape(&shape, DType::U8)?;
-        let mut frames = Vec::with_capacity(n);
-        for i in 0..n {
-            frames.push(self.read(i, options)?);
+        // Every frame composited in order, appended to one buffer: no array
+        // per frame, no stacking copy.
+        let mut bytes = Vec::with_capacity(shape.iter().product());
+        if self.decoder.is_none() || self.next > 0 {
+            self.restart()?;
         }
-        NdImage::stack(&frames)
+        for _ in 0..n {
+            if let Err(e) = self.advance() {
+                self.decoder = None;
+                return Err(e);
+            }
+            self.append_output(&mut bytes);
+        }
+        NdImage::from_shape_vec(&shape, bytes)
     }
 
     fn properties(&mut self, index: usize, _options: &Options) -> Result<ImageProperties> {
