@@ -137,19 +137,29 @@ pub(crate) struct PluginsArgs {
 }
 
 /// Time reading files in this process: a warm-up read, then N timed reads;
-/// reports the median and minimum seconds and the plugin used.
+/// reports the median and minimum seconds and the plugin used. With --write,
+/// also N encodes of each file's array to a format, in memory.
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:\n  \
     imageio bench photo.png scan.tif\n  \
-    imageio bench *.png --repeat 20 --json\n\n\
+    imageio bench *.png --repeat 20 --json\n  \
+    imageio bench photo.npy --write png -o compression=fast --json\n\n\
     The JSON form is {FILE: {\"median_s\": x, \"min_s\": y, \"times_s\": [...], \"plugin\": \"...\", \
-    \"shape\": [...], \"dtype\": \"...\", \"nbytes\": n, \"memcpy_s\": z}}, memcpy_s being the \
-    median time of copying nbytes into a new buffer (the hardware bound for raw formats).")]
+    \"shape\": [...], \"dtype\": \"...\", \"nbytes\": n, \"memcpy_s\": z, \"rss_before_bytes\": r, \
+    \"read_peak_rss_bytes\": p}}, memcpy_s being the median time of copying nbytes into a new \
+    buffer (the hardware bound for raw formats). rss_before_bytes is VmRSS after the warm-up \
+    read was dropped and read_peak_rss_bytes VmHWM after one more read, the high-water mark \
+    reset just before it (/proc/self/clear_refs), so their difference is that read's own peak \
+    memory; both are measured before the timed reads, on Linux only (null elsewhere, and \
+    read_peak_rss_bytes null when the reset fails). With --write the entry also has \
+    \"encode_median_s\", \"encode_min_s\", \"encode_times_s\" and \"encoded_bytes\" (after one \
+    warm-up encode), and the text form a second line per file with them.")]
 pub(crate) struct BenchArgs {
     /// The files to read.
     #[arg(required = true)]
     pub(crate) files: Vec<String>,
-    /// Timed reads per file, after one warm-up read.
+    /// Timed reads per file, after one warm-up read (and timed encodes with
+    /// --write).
     #[arg(long, short = 'n', default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..))]
     pub(crate) repeat: u32,
     /// Read every image of each file (pages, frames), stacked.
@@ -158,6 +168,14 @@ pub(crate) struct BenchArgs {
     /// Print JSON instead of text.
     #[arg(long)]
     pub(crate) json: bool,
+    /// Also time encoding each file's array to this format (png, .jpg, ...)
+    /// in memory, after the reads.
+    #[arg(long, value_name = "EXT")]
+    pub(crate) write: Option<String>,
+    /// A write option of the --write format (VALUE is read as an int, a
+    /// float, true/false, or a string), as in `imageio convert -o`.
+    #[arg(short = 'o', long = "option", value_name = "KEY=VALUE", value_parser = parse_key_value, requires = "write")]
+    pub(crate) options: Vec<(String, Value)>,
 }
 
 /// Parses `KEY=VALUE`; VALUE is an int, a float, a bool or else a string.

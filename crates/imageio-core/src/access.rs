@@ -178,7 +178,7 @@ fn pread_all(file: &File, offset: u64, dst: &mut [MaybeUninit<u8>]) -> std::io::
     let mut done = 0;
     while done < dst.len() {
         match rustix::io::pread(file, &mut dst[done..], offset + done as u64) {
-            Ok((read, _)) if read.is_empty() => {
+            Ok(([], _)) => {
                 return Err(std::io::ErrorKind::UnexpectedEof.into());
             }
             Ok((read, _)) => done += read.len(),
