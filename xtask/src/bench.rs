@@ -3,7 +3,10 @@
 //! files, our PNG and JPEG encode times beside Pillow's, and the memory of
 //! one read, written to `BENCHMARKS.md`.
 //!
-//! Steps: build the `imageio` CLI in release (with `--features ffmpeg` when
+//! Steps: install the missing Debian packages when run as root
+//! (`system::PACKAGES` for the FFmpeg libraries, a warning if that fails;
+//! `system::BENCH_PACKAGES`: python3, python3-venv, python3-pip, time),
+//! build the `imageio` CLI in release (with `--features ffmpeg` when
 //! pkg-config finds the FFmpeg libraries), make the Python virtual
 //! environment `target/bench-venv` from PyPI, generate the comparison set in
 //! `target/bench-set/` (pixels made here, written as NPY, then encoded by our
@@ -264,6 +267,12 @@ pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| root.join("target"));
+    // The FFmpeg libraries for the CLI's `ffmpeg` feature (without them the
+    // video rows are skipped), then what the peers and RSS figures need.
+    if let Err(e) = crate::system::ensure_packages() {
+        eprintln!("xtask bench: {e}; continuing without them");
+    }
+    crate::system::ensure(crate::system::BENCH_PACKAGES)?;
     let (exe, features) = build_cli(root, &target)?;
     let python = ensure_venv(&target)?;
     let dir = target.join("bench-set");

@@ -31,6 +31,21 @@ pub const PACKAGES: &[(&str, &str)] = &[
     ),
 ];
 
+/// Debian packages `cargo xtask bench --compare` needs beside [`PACKAGES`]
+/// (the Python peers' virtual environment, the peak-RSS measurement).
+pub const BENCH_PACKAGES: &[(&str, &str)] = &[
+    (
+        "python3",
+        "the Python peers (Pillow, OpenCV, tifffile, PyAV, ...)",
+    ),
+    (
+        "python3-venv",
+        "the peers' virtual environment, made from PyPI",
+    ),
+    ("python3-pip", "pip in that environment"),
+    ("time", "/usr/bin/time -v: the whole-process peak RSS"),
+];
+
 /// Runs `cmd`, echoing it; an error names the command and its exit status.
 pub fn run(cmd: &mut Command) -> Result<(), String> {
     let shown = format!("{cmd:?}").replace('"', "");
@@ -64,7 +79,12 @@ fn is_root() -> bool {
 /// Installs whatever of [`PACKAGES`] is missing, with apt-get, when running as
 /// root on a Debian-like system; otherwise says what to install.
 pub fn ensure_packages() -> Result<(), String> {
-    let missing: Vec<&str> = PACKAGES
+    ensure(PACKAGES)
+}
+
+/// Installs whatever of `packages` is missing (see [`ensure_packages`]).
+pub fn ensure(packages: &[(&str, &str)]) -> Result<(), String> {
+    let missing: Vec<&str> = packages
         .iter()
         .map(|(p, _)| *p)
         .filter(|p| !installed(p))
