@@ -43,7 +43,8 @@ pub(crate) fn decode_at(h: &Header, ra: &RandomAccess, limits: &Limits) -> Resul
         }
         return Ok(img);
     }
-    let need = check_data_len(h, (ra.len().saturating_sub(offset)) as usize)?;
+    let available = usize::try_from(ra.len().saturating_sub(offset)).unwrap_or(usize::MAX);
+    let need = check_data_len(h, available)?;
     let mut data = vec![0u8; need];
     ra.read_exact_at(offset, &mut data)?;
     Ok(decode_data(h, &data))

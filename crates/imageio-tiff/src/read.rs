@@ -727,8 +727,8 @@ impl Reader {
     /// order, chunky, in strips stored back to back (what most writers make):
     /// read with one positioned read straight into a new array, without
     /// zeroing it, copying through the memory map or decoding strip by strip
-    /// (2.85 → see BENCHMARKS.md for the raw 4K TIFF). `None`: not such a
-    /// page, take the general path.
+    /// (a raw 4K RGB page: 5.5 → 2.7 ms, see BENCHMARKS.md). `None`: not
+    /// such a page, take the general path.
     fn read_contiguous(
         &mut self,
         page: &Page,
