@@ -135,14 +135,22 @@ fn convert_typed<T: Element>(
         let v = px[0].to_f64() * 0.299 + px[1].to_f64() * 0.587 + px[2].to_f64() * 0.114;
         T::from_f64(if round { v.round() } else { v })
     };
+    // Loop invariants out of the per-pixel loop: the luma only when a gray
+    // mode is asked for (it was a third of an RGB -> RGBA conversion).
+    let opaque = T::from_f64(opaque);
+    let gray_out = matches!(mode, Mode::Gray | Mode::GrayAlpha);
     for px in src.chunks_exact(c) {
-        let (gray, rgb, alpha): (T, [T; 3], Option<T>) = match c {
-            1 => (px[0], [px[0]; 3], None),
-            2 => (px[0], [px[0]; 3], Some(px[1])),
-            3 => (luma(px), [px[0], px[1], px[2]], None),
-            _ => (luma(px), [px[0], px[1], px[2]], Some(px[3])),
+        let gray = if gray_out && c >= 3 { luma(px) } else { px[0] };
+        let rgb = if c >= 3 {
+            [px[0], px[1], px[2]]
+        } else {
+            [px[0]; 3]
         };
-        let alpha = alpha.unwrap_or_else(|| T::from_f64(opaque));
+        let alpha = match c {
+            2 => px[1],
+            4 => px[3],
+            _ => opaque,
+        };
         match mode {
             Mode::Gray => out.push(gray),
             Mode::GrayAlpha => out.extend_from_slice(&[gray, alpha]),
