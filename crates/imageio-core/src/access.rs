@@ -116,7 +116,7 @@ impl RandomAccess {
     fn read_vec<T: bytemuck::Pod>(&self, offset: u64, n: usize) -> Result<Vec<T>> {
         let nbytes = n * std::mem::size_of::<T>();
         let mut v = Vec::<T>::with_capacity(n);
-        advise_huge_pages(v.as_mut_ptr().cast::<u8>(), nbytes);
+        advise_huge_pages_raw(v.as_mut_ptr().cast::<u8>(), nbytes);
         // SAFETY: the capacity holds `nbytes` bytes; viewing them as
         // `MaybeUninit<u8>` makes no claim that they are initialised.
         let dst = unsafe {
@@ -203,16 +203,21 @@ fn pread_all(file: &File, offset: u64, dst: &mut [MaybeUninit<u8>]) -> std::io::
     f.read_exact(buf)
 }
 
-/// Asks Linux to back the 2 MiB-aligned part of a fresh buffer with huge
-/// pages, before it is touched: filling a large array then takes one page
-/// fault per 2 MiB instead of per 4 KiB. Content is unaffected; a kernel
-/// without transparent huge pages ignores the advice.
+/// Asks Linux to back the 2 MiB-aligned part of `buf` with huge pages. Call
+/// it on a large buffer that was just allocated and not yet touched (a
+/// fresh array about to be filled): filling it then takes one page fault per
+/// 2 MiB instead of per 4 KiB, which for a 32 MiB array is a third of a raw
+/// read's time. Content is unaffected; a kernel without transparent huge
+/// pages ignores the advice, and other systems do nothing.
+pub fn advise_huge_pages(buf: &mut [u8]) {
+    advise_huge_pages_raw(buf.as_mut_ptr(), buf.len());
+}
+
+/// [`advise_huge_pages`] for `len` bytes at `ptr`, which may be
+/// uninitialised (a vector's spare capacity).
 #[cfg(target_os = "linux")]
-pub(crate) fn advise_huge_pages(ptr: *mut u8, len: usize) {
+fn advise_huge_pages_raw(ptr: *mut u8, len: usize) {
     const HUGE: usize = 2 << 20;
-    if len < 2 * HUGE {
-        return;
-    }
     let start = ptr as usize;
     let (first, end) = (start.next_multiple_of(HUGE), (start + len) / HUGE * HUGE);
     if end > first {
@@ -230,7 +235,7 @@ pub(crate) fn advise_huge_pages(ptr: *mut u8, len: usize) {
 }
 
 #[cfg(not(target_os = "linux"))]
-pub(crate) fn advise_huge_pages(_ptr: *mut u8, _len: usize) {}
+fn advise_huge_pages_raw(_ptr: *mut u8, _len: usize) {}
 
 #[cfg(test)]
 mod tests {

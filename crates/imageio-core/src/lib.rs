@@ -44,13 +44,13 @@ mod value;
 mod verbs;
 mod zipmember;
 
-pub use access::RandomAccess;
+pub use access::{advise_huge_pages, RandomAccess};
 pub use convert::{channels_of, convert_mode, shape_after_mode, Mode};
 pub use dtype::{DType, Element};
 pub use error::{Error, ErrorKind, Result};
 pub use limits::Limits;
 pub use ndimage::NdImage;
-pub use plugin::{ImageProperties, Index, Plugin, PluginInfo, Signature};
+pub use plugin::{read_in_turn, ImageProperties, Index, Plugin, PluginInfo, Signature};
 pub use registry::{
     candidates, first_party_for, plugin_by_name, plugins, select, FirstParty, PRIORITY,
 };

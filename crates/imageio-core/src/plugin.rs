@@ -168,6 +168,31 @@ impl PluginInfo {
 
 inventory::collect!(PluginInfo);
 
+/// Reads images `0, 1, 2, ...` with `read` until it answers
+/// `IndexOutOfRange` (after at least one image), keeping them within
+/// `limits` (twice their bytes: the images and their stack), and stacks
+/// them. It is what [`Plugin::read_all`] does by default; a plugin that
+/// overrides `read_all` to check something first calls it afterwards.
+pub fn read_in_turn(
+    mut read: impl FnMut(usize) -> Result<NdImage>,
+    limits: crate::Limits,
+) -> Result<NdImage> {
+    let mut images = Vec::new();
+    let mut total: u64 = 0;
+    loop {
+        match read(images.len()) {
+            Ok(img) => {
+                total = total.saturating_add(img.nbytes() as u64);
+                limits.check_alloc(total.saturating_mul(2))?;
+                images.push(img);
+            }
+            Err(e) if e.kind() == crate::ErrorKind::IndexOutOfRange && !images.is_empty() => break,
+            Err(e) => return Err(e),
+        }
+    }
+    NdImage::stack(&images)
+}
+
 /// A backend adapter, opened on one [`Request`].
 ///
 /// Only [`read`](Self::read) is required. The streaming protocol is
@@ -191,22 +216,7 @@ pub trait Plugin: Send {
     /// in turn (within the request's limits) and stacks them; images that
     /// differ in shape or dtype are an error that says to iterate.
     fn read_all(&mut self, options: &Options, limits: crate::Limits) -> Result<NdImage> {
-        let mut images = Vec::new();
-        let mut total: u64 = 0;
-        loop {
-            match self.read(images.len(), options) {
-                Ok(img) => {
-                    total = total.saturating_add(img.nbytes() as u64);
-                    limits.check_alloc(total.saturating_mul(2))?;
-                    images.push(img);
-                }
-                Err(e) if e.kind() == crate::ErrorKind::IndexOutOfRange && !images.is_empty() => {
-                    break
-                }
-                Err(e) => return Err(e),
-            }
-        }
-        NdImage::stack(&images)
+        read_in_turn(|i| self.read(i, options), limits)
     }
 
     /// The properties of image `index`. The default decodes it; plugins

@@ -300,25 +300,7 @@ impl Plugin for PngReader {
             let frame = (self.width as u64) * (self.height as u64) * samples * depth;
             limits.check_alloc((apng.count() as u64).saturating_mul(frame))?;
         }
-        let mut images = Vec::new();
-        let mut total: u64 = 0;
-        loop {
-            match self.read(images.len(), options) {
-                Ok(img) => {
-                    total = total.saturating_add(img.nbytes() as u64);
-                    limits.check_alloc(total.saturating_mul(2))?;
-                    images.push(img);
-                }
-                Err(e)
-                    if e.kind() == imageio_core::ErrorKind::IndexOutOfRange
-                        && !images.is_empty() =>
-                {
-                    break
-                }
-                Err(e) => return Err(e),
-            }
-        }
-        NdImage::stack(&images)
+        imageio_core::read_in_turn(|i| self.read(i, options), limits)
     }
 
     fn read(&mut self, index: usize, _options: &Options) -> Result<NdImage> {

@@ -613,11 +613,7 @@ impl Reader {
         let c = page.channels();
         let raw_shape = if c == 1 { vec![h, w] } else { vec![h, w, c] };
         self.limits.check_shape(&raw_shape, plan.raw)?;
-        let dir = page.directory(self.fmt, &plan)?;
-        let overlay = Overlay::new(self.data.clone(), dir, self.log.clone());
-        let mut dec = Decoder::new(overlay)
-            .map_err(tiff_err)?
-            .with_limits(tiff_limits(self.limits));
+        let mut dec = self.page_decoder(page, &plan)?;
 
         if let Some((sh, sv)) = plan.ycc {
             return self.decode_ycc(page, &plan, dec, (sh, sv));
@@ -723,6 +719,15 @@ impl Reader {
         finish(raw, page, &plan)
     }
 
+    /// A `tiff` decoder positioned on `page`'s (synthetic) directory.
+    fn page_decoder(&self, page: &Page, plan: &Plan) -> Result<Decoder<Overlay>> {
+        let dir = page.directory(self.fmt, plan)?;
+        let overlay = Overlay::new(self.data.clone(), dir, self.log.clone());
+        Ok(Decoder::new(overlay)
+            .map_err(tiff_err)?
+            .with_limits(tiff_limits(self.limits)))
+    }
+
     /// An uncompressed page of whole-byte samples in the machine's byte
     /// order, chunky, in strips stored back to back (what most writers make):
     /// read with one positioned read straight into a new array, without
@@ -809,11 +814,7 @@ impl Reader {
         let Some(ra) = self.raw.clone() else {
             return Ok(false);
         };
-        let dir = page.directory(self.fmt, &plan)?;
-        let overlay = Overlay::new(self.data.clone(), dir, self.log.clone());
-        let mut dec = Decoder::new(overlay)
-            .map_err(tiff_err)?
-            .with_limits(tiff_limits(self.limits));
+        let mut dec = self.page_decoder(page, &plan)?;
         let Some((first, n)) = self.contiguous_data(page, &plan, &raw_shape, &mut dec) else {
             return Ok(false);
         };
@@ -1195,15 +1196,7 @@ impl Plugin for Reader {
             Err(_) => 0,
         };
         if !same || page_bytes == 0 {
-            let mut images = Vec::with_capacity(n);
-            let mut total: u64 = 0;
-            for i in 0..n {
-                let img = self.read(i, options)?;
-                total = total.saturating_add(img.nbytes() as u64);
-                limits.check_alloc(total.saturating_mul(2))?;
-                images.push(img);
-            }
-            return NdImage::stack(&images);
+            return imageio_core::read_in_turn(|i| self.read(i, options), limits);
         }
         let plan = &plans.expect("checked above")[0];
         limits.check_alloc((page_bytes as u64).saturating_mul(n as u64))?;
@@ -1215,7 +1208,7 @@ impl Plugin for Reader {
         let buf = stack
             .as_bytes_mut()
             .ok_or_else(|| Error::internal("a new array is contiguous"))?;
-        advise_huge_pages(buf);
+        imageio_core::advise_huge_pages(buf);
         let (data, page_limits, log, raw) = (
             self.data.clone(),
             self.limits,
@@ -1271,32 +1264,6 @@ impl Plugin for Reader {
         Ok(m)
     }
 }
-
-/// Asks Linux to back the 2 MiB-aligned part of `buf` with huge pages. A
-/// large fresh array is an untouched anonymous mapping (calloc): filling it
-/// then takes one page fault per 2 MiB instead of per 4 KiB, which for a
-/// 32 MiB stack is a third of the read time. Content is unchanged; a kernel
-/// without transparent huge pages ignores the advice.
-#[cfg(target_os = "linux")]
-fn advise_huge_pages(buf: &mut [u8]) {
-    const HUGE: usize = 2 << 20;
-    let start = buf.as_mut_ptr() as usize;
-    let (first, end) = (
-        start.next_multiple_of(HUGE),
-        (start + buf.len()) / HUGE * HUGE,
-    );
-    if end > first {
-        // SAFETY: [first, end) lies inside `buf`, which we own exclusively;
-        // MADV_HUGEPAGE changes how the kernel backs the pages, not their
-        // content, and its failure is harmless (ignored).
-        unsafe {
-            libc::madvise(first as *mut libc::c_void, end - first, libc::MADV_HUGEPAGE);
-        }
-    }
-}
-
-#[cfg(not(target_os = "linux"))]
-fn advise_huge_pages(_buf: &mut [u8]) {}
 
 /// Opens the bytes of a request for reading.
 pub(crate) fn open(data: SharedBytes, limits: Limits) -> Result<Reader> {
