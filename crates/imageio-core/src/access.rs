@@ -2,7 +2,7 @@
 //! raw formats (NPY, uncompressed TIFF) that want the stored bytes straight
 //! in the array.
 //!
-//! [`Request::bytes`](crate::Request::bytes) memory-maps a large file: right
+//! [`ReadRequest::bytes`](crate::plugin::ReadRequest::bytes) memory-maps a large file: right
 //! for parsers that jump around, wasteful for a plain array read, where every
 //! page of the mapping faults in once, is copied once, and is unmapped again
 //! (a fifth of a 4K raw read's time in `perf`), and where the mapped pages
@@ -20,7 +20,7 @@ use crate::uri::SharedBytes;
 use crate::{with_dtype, DType, Error, Limits, NdImage, Result};
 
 /// Positioned reads of a request's content, owned by the plugin that got it
-/// from [`Request::random_access`](crate::Request::random_access): a file is
+/// from [`ReadRequest::random_access`](crate::plugin::ReadRequest::random_access): a file is
 /// read with `pread` (no mapping), bytes in memory are copied. Cheap to clone.
 #[derive(Clone)]
 pub struct RandomAccess {

@@ -12,6 +12,7 @@ use crate::{with_ndimage, Error, NdImage, Result};
 
 /// A colour mode to convert a read into.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Mode {
     /// One channel, `(H, W)`.
     Gray,

@@ -1,8 +1,10 @@
 //! The core of imageio-rs: the verbs ([`imread`], [`imwrite`], [`imiter`],
 //! [`improps`], [`immeta`], [`imopen`], [`imencode`], [`imdecode`]), the
-//! [`Request`] through which plugins reach the bytes, the [`Plugin`] trait and
-//! [`PluginInfo`] registration, plugin selection, the [`NdImage`] array type,
-//! [`Metadata`], [`Options`], [`Limits`] and the one [`Error`] type.
+//! [`NdImage`] array type, [`ImageProperties`], [`Metadata`], [`Limits`]
+//! and the one [`Error`] type; and, for plugin authors, the [`plugin`]
+//! module: the [`Reader`](plugin::Reader) and [`Writer`](plugin::Writer)
+//! traits, the requests through which plugins reach resources, registration
+//! and routing.
 //!
 //! Where the bytes live is the [`Uri`]'s business, so every plugin serves
 //! every source: files, members of zip archives (`archive.zip/dir/a.png`,
@@ -10,14 +12,14 @@
 //! the `http` feature: timeouts, `Limits::max_alloc`, a redirect limit; see
 //! [`HttpOptions`]), bytes in memory and streams.
 //!
-//! This crate depends on no codec. Users want the `imageio` facade, which
-//! re-exports everything here and links the plugins its features enable.
-//! Plugin authors depend on this crate only and register with
-//! `imageio_core::inventory::submit!`.
+//! This crate depends on no codec. Users want the `imageio-rs` facade
+//! (`use imageio::...`), which re-exports the user API and links the plugins
+//! its features enable. Plugin authors depend on this crate only and register
+//! with `imageio_core::inventory::submit!` (see [`plugin`]).
 //!
 //! ```
 //! use imageio_core::{imread, imread_with, ReadOptions, Index, DType};
-//! // Built-in standard images need no plugin at all.
+//! // Built-in standard images need no codec plugin.
 //! let img = imread("imageio:gradient16").unwrap();
 //! assert_eq!((img.shape(), img.dtype()), (&[256usize, 256][..], DType::U16));
 //! let frames = imread_with("imageio:animation", &ReadOptions::new().index(Index::All)).unwrap();
@@ -29,11 +31,13 @@ mod access;
 mod convert;
 mod dtype;
 mod error;
+mod file;
 mod http;
 pub mod keys;
 mod limits;
 mod ndimage;
-mod plugin;
+pub mod plugin;
+mod props;
 mod registry;
 mod request;
 mod standard;
@@ -44,29 +48,24 @@ mod value;
 mod verbs;
 mod zipmember;
 
-pub use access::{advise_huge_pages, RandomAccess};
-pub use convert::{channels_of, convert_mode, shape_after_mode, Mode};
+pub use convert::Mode;
 pub use dtype::{DType, Element};
 pub use error::{Error, ErrorKind, Result};
+pub use file::{ImageFile, ImageIter};
 pub use limits::Limits;
 pub use ndimage::NdImage;
-pub use plugin::{read_in_turn, ImageProperties, Index, Plugin, PluginInfo, Signature};
-pub use registry::{
-    candidates, first_party_for, plugin_by_name, plugins, select, FirstParty, PRIORITY,
-};
-pub use request::{IoMode, Request, Writer, FIRST_BYTES};
+pub use props::{ImageProperties, Index};
+pub use request::IoMode;
 pub use standard::STANDARD_IMAGES;
 pub use uri::{
     is_url, normalize_extension, HttpOptions, ReadSeek, SharedBytes, Uri, HTTP_CONNECT_TIMEOUT,
     HTTP_MAX_REDIRECTS, HTTP_READ_TIMEOUT,
 };
-pub use value::{
-    dpi_option, validate_options, Metadata, OptionKind, OptionSpec, Options, Value, DPI_OPTION_HELP,
-};
+pub use value::{Metadata, Options, Value};
 pub use verbs::{
     guess_is_batch, imdecode, imdecode_with, imencode, imencode_with, imiter, imiter_with, immeta,
     immeta_with, imopen, improps, improps_with, imread, imread_with, imwrite, imwrite_with,
-    ImageFile, ImageIter, ReadOptions, WriteOptions,
+    ReadOptions, WriteOptions,
 };
 
 /// The `inventory` this crate collects plugins with; plugins call

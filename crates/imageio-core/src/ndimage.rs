@@ -41,6 +41,7 @@ pub enum NdImage {
 /// `ArrayD<T>` (by value, `&` or `&mut`, following the matched expression).
 /// A second form rewraps the result: `with_ndimage!(img, a => map a.t().to_owned())`.
 #[macro_export]
+#[doc(hidden)]
 macro_rules! with_ndimage {
     ($img:expr, $a:ident => map $e:expr) => {
         match $img {
@@ -75,6 +76,7 @@ macro_rules! with_ndimage {
 /// Runs a generic function-like block for the Rust type matching a [`DType`]:
 /// `with_dtype!(dtype, T => NdImage::from(ArrayD::<T>::zeros(shape)))`.
 #[macro_export]
+#[doc(hidden)]
 macro_rules! with_dtype {
     ($dtype:expr, $t:ident => $e:expr) => {
         match $dtype {

@@ -1,108 +1,18 @@
-//! The plugin registry (every linked [`PluginInfo`], sorted, names unique),
-//! the core's priority table of first-party plugins per extension, and plugin
-//! selection as DESIGN.md describes it.
+//! The plugin registry (every linked [`PluginInfo`], sorted, names unique)
+//! and plugin selection: which plugins a request is routed to, in which
+//! order, decided from the plugins' own [`Claim`]s before any opener runs.
+//! The core names no plugin; hints for plugins that are not linked come from
+//! the [`KnownPlugin`]s the facade registers.
 
 use std::sync::OnceLock;
 
-use crate::plugin::{Plugin, PluginInfo};
-use crate::{Error, ErrorKind, IoMode, Request, Result};
+use crate::plugin::{Claim, KnownPlugin, PluginInfo, Rank, Reader, Writer};
+use crate::request::{ReadRequest, WriteRequest};
+use crate::value::OptionSpec;
+use crate::{Error, ErrorKind, IoMode, Options, Result};
 
-/// A first-party plugin: its name, its crate and the facade feature that links it.
-#[derive(Clone, Copy, Debug)]
-pub struct FirstParty {
-    /// The plugin name.
-    pub plugin: &'static str,
-    /// The crate that provides it.
-    pub crate_name: &'static str,
-    /// The `imageio` facade feature that links it.
-    pub feature: &'static str,
-}
-
-const fn fp(plugin: &'static str, crate_name: &'static str, feature: &'static str) -> FirstParty {
-    FirstParty {
-        plugin,
-        crate_name,
-        feature,
-    }
-}
-
-const PILLOWLIKE: FirstParty = fp("pillowlike", "imageio-pillowlike", "pillowlike");
-const PNG: FirstParty = fp("png", "imageio-png", "png");
-const GIF: FirstParty = fp("gif", "imageio-gif", "gif");
-const JPEG: FirstParty = fp("jpeg", "imageio-jpeg", "jpeg");
-const TIFF: FirstParty = fp("tiff", "imageio-tiff", "tiff");
-const FFMPEG: FirstParty = fp("ffmpeg", "imageio-ffmpeg", "ffmpeg");
-const PDF: FirstParty = fp("pdf", "imageio-pdf", "pdf");
-const NPY: FirstParty = fp("npy", "imageio-npy", "npy");
-
-/// The priority table: for each extension, the first-party plugins that
-/// serve it, best first. Plugins not in the table come after these, by name.
-pub const PRIORITY: &[(&str, &[FirstParty])] = &[
-    (".png", &[PNG, PILLOWLIKE]),
-    (".apng", &[PNG, PILLOWLIKE]),
-    (".gif", &[GIF, PILLOWLIKE, FFMPEG]),
-    (".jpg", &[JPEG, PILLOWLIKE]),
-    (".jpeg", &[JPEG, PILLOWLIKE]),
-    (".jpe", &[JPEG, PILLOWLIKE]),
-    (".jfif", &[JPEG, PILLOWLIKE]),
-    (".tif", &[TIFF, PILLOWLIKE]),
-    (".tiff", &[TIFF, PILLOWLIKE]),
-    (".webp", &[PILLOWLIKE]),
-    (".bmp", &[PILLOWLIKE]),
-    (".dib", &[PILLOWLIKE]),
-    (".ico", &[PILLOWLIKE]),
-    (".cur", &[PILLOWLIKE]),
-    (".tga", &[PILLOWLIKE]),
-    (".pbm", &[PILLOWLIKE]),
-    (".pgm", &[PILLOWLIKE]),
-    (".ppm", &[PILLOWLIKE]),
-    (".pnm", &[PILLOWLIKE]),
-    (".pam", &[PILLOWLIKE]),
-    (".pfm", &[PILLOWLIKE]),
-    (".qoi", &[PILLOWLIKE]),
-    (".hdr", &[PILLOWLIKE]),
-    (".exr", &[PILLOWLIKE]),
-    (".ff", &[PILLOWLIKE]),
-    (".farbfeld", &[PILLOWLIKE]),
-    (".dds", &[PILLOWLIKE]),
-    (".avif", &[PILLOWLIKE]),
-    (".npy", &[NPY]),
-    (".npz", &[NPY]),
-    (".pdf", &[PDF]),
-    (".mp4", &[FFMPEG]),
-    (".m4v", &[FFMPEG]),
-    (".mov", &[FFMPEG]),
-    (".mkv", &[FFMPEG]),
-    (".webm", &[FFMPEG]),
-    (".avi", &[FFMPEG]),
-    (".ts", &[FFMPEG]),
-    (".mts", &[FFMPEG]),
-    (".mpg", &[FFMPEG]),
-    (".mpeg", &[FFMPEG]),
-    (".wmv", &[FFMPEG]),
-    (".flv", &[FFMPEG]),
-    (".ogv", &[FFMPEG]),
-    (".3gp", &[FFMPEG]),
-];
-
-/// The first-party plugins for `extension` (`".png"`), best first.
-pub fn first_party_for(extension: &str) -> &'static [FirstParty] {
-    PRIORITY
-        .iter()
-        .find(|(e, _)| *e == extension)
-        .map(|(_, l)| *l)
-        .unwrap_or(&[])
-}
-
-fn first_party_named(name: &str) -> Option<FirstParty> {
-    PRIORITY
-        .iter()
-        .flat_map(|(_, l)| l.iter())
-        .find(|f| f.plugin == name)
-        .copied()
-}
-
-static REGISTRY: OnceLock<std::result::Result<Vec<&'static PluginInfo>, String>> = OnceLock::new();
+type Registry = std::result::Result<Vec<&'static PluginInfo>, String>;
+static REGISTRY: OnceLock<Registry> = OnceLock::new();
 
 fn registry() -> Result<&'static [&'static PluginInfo]> {
     let r = REGISTRY.get_or_init(|| {
@@ -122,30 +32,34 @@ fn registry() -> Result<&'static [&'static PluginInfo]> {
     r.as_deref().map_err(|m| Error::internal(m.clone()))
 }
 
+fn known() -> impl Iterator<Item = &'static KnownPlugin> {
+    inventory::iter::<KnownPlugin>.into_iter()
+}
+
 /// Every linked plugin, sorted by name.
 ///
 /// Plugins register with `inventory`; a plugin crate registers only when the
-/// program names it in code. Depend on the `imageio` facade (which names
+/// program names it in code. Depend on the `imageio-rs` facade (which names
 /// every plugin its features enable), not on `imageio-core` alone.
 pub fn plugins() -> Result<&'static [&'static PluginInfo]> {
     registry()
 }
 
 /// The linked plugin called `name`; an error lists the linked ones, and says
-/// which crate to add when `name` is a first-party plugin that is not linked.
+/// which crate or feature to add when a known plugin of that name is not
+/// linked.
 pub fn plugin_by_name(name: &str) -> Result<&'static PluginInfo> {
     let all = registry()?;
     if let Some(p) = all.iter().find(|p| p.name == name) {
         return Ok(p);
     }
     let linked = linked_names(all);
-    if let Some(f) = first_party_named(name) {
+    if let Some(k) = known().find(|k| k.plugin == name) {
         return Err(Error::new(
             ErrorKind::PluginNotLinked,
             format!(
-                "the {name:?} plugin is not linked into this program: enable the `{}` feature \
-                 of the `imageio` crate (or depend on `{}` and name it in code); linked plugins: {linked}",
-                f.feature, f.crate_name
+                "the {name:?} plugin is not linked into this program: {}; linked plugins: {linked}",
+                how_to_link(k)
             ),
         ));
     }
@@ -155,240 +69,410 @@ pub fn plugin_by_name(name: &str) -> Result<&'static PluginInfo> {
     ))
 }
 
+fn how_to_link(k: &KnownPlugin) -> String {
+    format!(
+        "enable the `{}` feature of the `imageio-rs` crate (or depend on `{}` and name it in code)",
+        k.feature, k.crate_name
+    )
+}
+
 fn linked_names(all: &[&PluginInfo]) -> String {
     if all.is_empty() {
-        "none (depend on the `imageio` facade crate, which links the plugins)".into()
+        "none (depend on the `imageio-rs` facade crate, which links the plugins)".into()
     } else {
         all.iter().map(|p| p.name).collect::<Vec<_>>().join(", ")
     }
 }
 
-fn fallback_rank(name: &str) -> usize {
-    PRIORITY
+/// What routes a resource: its extension, or its URI scheme.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
+pub enum RouteKey {
+    /// An extension, lower case with the dot (`".png"`).
+    Extension(&'static str),
+    /// A URI scheme (`"imageio"`, `"device"`).
+    Scheme(&'static str),
+}
+
+impl std::fmt::Display for RouteKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RouteKey::Extension(e) => f.write_str(e),
+            RouteKey::Scheme(s) => write!(f, "{s}:"),
+        }
+    }
+}
+
+/// The effective order for one extension or scheme in one direction: the
+/// linked plugins that claim it, best first, with their rank.
+#[derive(Clone, Debug)]
+pub struct Route {
+    /// The extension or scheme.
+    pub key: RouteKey,
+    /// The plugins, best first.
+    pub plugins: Vec<(&'static PluginInfo, Rank)>,
+}
+
+fn claims(info: &PluginInfo, mode: IoMode) -> &'static [Claim] {
+    match mode {
+        IoMode::Read => info.read_formats(),
+        IoMode::Write => info.write_formats(),
+    }
+}
+
+fn keys_of(claim: &Claim) -> impl Iterator<Item = RouteKey> {
+    let f = claim.format;
+    f.extensions
         .iter()
-        .filter_map(|(_, l)| l.iter().position(|f| f.plugin == name))
-        .max()
-        .unwrap_or(usize::MAX)
+        .map(|e| RouteKey::Extension(e))
+        .chain(f.schemes.iter().map(|s| RouteKey::Scheme(s)))
 }
 
-/// Checks the request's options against a plugin's specs. `Ok(Some(e))`: the
-/// plugin does not know some key (another plugin may); `Err`: every key is
-/// the plugin's but a value is wrong, which is final.
-fn option_check(info: &PluginInfo, request: &Request) -> Result<Option<Error>> {
-    let (specs, what) = match request.mode() {
-        IoMode::Read => (info.read_options, "read"),
-        IoMode::Write => (info.write_options, "write"),
-    };
-    let unknown = request
-        .options()
-        .keys()
-        .any(|k| !specs.iter().any(|s| s.name == k));
-    match crate::value::validate_options(request.options(), specs, what) {
-        Ok(()) => Ok(None),
-        Err(e) if unknown => Ok(Some(e.with_plugin(info.name))),
-        Err(e) => Err(e.with_plugin(info.name)),
+/// Every extension and scheme the linked plugins claim in direction `mode`,
+/// sorted, each with its plugins in the order selection tries them (highest
+/// rank first, then by name).
+pub fn routes(mode: IoMode) -> Result<Vec<Route>> {
+    let mut map: std::collections::BTreeMap<RouteKey, Vec<(&'static PluginInfo, Rank)>> =
+        Default::default();
+    for p in registry()? {
+        for c in claims(p, mode) {
+            for key in keys_of(c) {
+                let list = map.entry(key).or_default();
+                match list.iter_mut().find(|(q, _)| q.name == p.name) {
+                    Some((_, r)) => *r = (*r).max(c.rank),
+                    None => list.push((p, c.rank)),
+                }
+            }
+        }
     }
+    Ok(map
+        .into_iter()
+        .map(|(key, mut plugins)| {
+            plugins.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.name.cmp(b.0.name)));
+            Route { key, plugins }
+        })
+        .collect())
 }
 
-/// The candidate order for a request: plugins listing its extension (by the
-/// priority table, then by name), then plugins whose signature matches the
-/// first bytes, then (reading only) every other plugin that reads. A capture
-/// device (`<video0>`) has one candidate: the "ffmpeg" plugin, when linked.
-pub fn candidates(request: &Request) -> Result<Vec<&'static PluginInfo>> {
-    let all = registry()?;
-    if request.device().is_some() {
-        return Ok(all
-            .iter()
-            .copied()
-            .filter(|p| p.name == FFMPEG.plugin && p.can_read())
-            .collect());
-    }
-    let mode = request.mode();
-    let serves = |p: &PluginInfo| match mode {
-        IoMode::Read => p.can_read(),
-        IoMode::Write => p.can_write(),
-    };
-    let mut out: Vec<&'static PluginInfo> = Vec::new();
-    if let Some(ext) = request.extension() {
-        let table = first_party_for(ext);
-        let mut by_ext: Vec<&'static PluginInfo> = all
-            .iter()
-            .copied()
-            .filter(|p| serves(p))
-            .filter(|p| {
-                let exts = match mode {
-                    IoMode::Read => p.read_extensions,
-                    IoMode::Write => p.write_extensions,
-                };
-                exts.contains(&ext)
-            })
-            .collect();
-        by_ext.sort_by_key(|p| {
-            table
-                .iter()
-                .position(|f| f.plugin == p.name)
-                .unwrap_or(usize::MAX)
-        });
-        out.extend(by_ext);
-    }
-    if mode == IoMode::Read {
-        let first = request.first_bytes();
-        let mut sniffed: Vec<&'static PluginInfo> = all
-            .iter()
-            .copied()
-            .filter(|p| !out.iter().any(|q| q.name == p.name) && p.sniff(first))
-            .collect();
-        // Dedicated plugins before general-purpose ones: rank by the worst
-        // place a plugin has in the priority table (a fallback somewhere
-        // ranks after a plugin that is always first), unknown plugins last.
-        sniffed.sort_by_key(|p| fallback_rank(p.name));
-        out.extend(sniffed);
-        for p in all.iter().copied() {
-            if !out.iter().any(|q| q.name == p.name) && serves(p) {
-                out.push(p);
+/// Routing conflicts among the linked plugins: two plugins that claim one
+/// extension or scheme at the same rank in the same direction (their order
+/// would fall back to their names). Empty when routing is unambiguous.
+pub fn conflicts() -> Result<Vec<String>> {
+    let mut out = Vec::new();
+    for mode in [IoMode::Read, IoMode::Write] {
+        for route in routes(mode)? {
+            for w in route.plugins.windows(2) {
+                if w[0].1 == w[1].1 {
+                    out.push(format!(
+                        "{} ({}): the {:?} and {:?} plugins both claim rank {}",
+                        route.key,
+                        if mode == IoMode::Read { "read" } else { "write" },
+                        w[0].0.name,
+                        w[1].0.name,
+                        w[0].1 .0
+                    ));
+                }
             }
         }
     }
     Ok(out)
 }
 
-/// Opens `request` with the named plugin, or selects one: each candidate is
-/// opened in turn; "not mine" moves on, any other error is kept. Nothing fits:
-/// the error lists what was tried and why, and names the crate or feature to
-/// add when a first-party plugin for the extension is not linked.
-pub fn select(
-    request: &mut Request,
-    plugin: Option<&str>,
-) -> Result<(&'static PluginInfo, Box<dyn Plugin>)> {
-    // Options are checked against a plugin's specs before it is opened, so
-    // `open` only ever sees options it declared.
-    if let Some(name) = plugin {
-        let info = plugin_by_name(name)?;
-        let serves = match request.mode() {
-            IoMode::Read => info.can_read(),
-            IoMode::Write => info.can_write(),
-        };
-        if !serves {
-            return Err(Error::unsupported(format!(
-                "the {name:?} plugin does not {}",
-                if request.mode() == IoMode::Read {
-                    "read"
-                } else {
-                    "write"
-                }
-            )));
-        }
-        if let Some(e) = option_check(info, request)? {
-            return Err(e);
-        }
-        let opened = guard(info, || (info.open)(request));
-        return match opened {
-            Ok(p) => Ok((info, p)),
-            Err(e) if e.kind() == ErrorKind::Declined => Err(Error::new(
-                ErrorKind::Declined,
-                format!(
-                    "the {name:?} plugin cannot serve this resource: {}",
-                    e.message()
-                ),
-            )
-            .with_plugin(name)),
-            Err(e) => Err(e.with_plugin(name)),
-        };
-    }
-
-    let cands = candidates(request)?;
-    let mut declined: Vec<String> = Vec::new();
-    let mut kept: Option<Error> = None;
-    for info in cands {
-        if let Some(e) = option_check(info, request)? {
-            declined.push(format!("{} ({})", info.name, e.message()));
-            if kept.is_none() {
-                kept = Some(e);
-            }
-            continue;
-        }
-        match guard(info, || (info.open)(request)) {
-            Ok(p) => return Ok((info, p)),
-            Err(e) if e.kind() == ErrorKind::Declined => {
-                declined.push(format!("{} ({})", info.name, e.message()));
-            }
-            // A value the plugin refuses for a key it owns is final: another
-            // plugin would only ignore or misread it.
-            Err(e) if e.kind() == ErrorKind::InvalidOption => return Err(e.with_plugin(info.name)),
-            Err(e) => {
-                declined.push(format!("{} ({})", info.name, e.message()));
-                if kept.is_none() {
-                    kept = Some(e.with_plugin(info.name));
-                }
-            }
-        }
-    }
-    if let Some(e) = kept {
-        return Err(e);
-    }
-    if let (Some(device), true) = (request.device(), declined.is_empty()) {
-        return Err(Error::new(
-            ErrorKind::PluginNotLinked,
-            format!(
-                "{device} is a capture device, read by the {:?} plugin with its `device` \
-                 feature, which is not linked into this program; enable the `{}-device` feature \
-                 of the `imageio` crate (the `device` feature of `{}`, libavdevice)",
-                FFMPEG.plugin, FFMPEG.feature, FFMPEG.crate_name
-            ),
-        ));
-    }
-    let ext = request.extension().map(str::to_owned);
-    let verb = if request.mode() == IoMode::Read {
-        "read"
+/// The plugins a read request is routed to, in the order they are tried:
+/// for a URI scheme, the plugins claiming it; otherwise the plugins claiming
+/// the extension whose format the content may be (its signature matches, or
+/// it has none), then, whatever the name says, the plugins whose formats'
+/// signatures match the content. Within each tier, highest rank first.
+pub fn read_candidates(request: &ReadRequest) -> Result<Vec<&'static PluginInfo>> {
+    let all = registry()?;
+    let mut tiers: Vec<Vec<(&'static PluginInfo, Rank)>> = Vec::new();
+    if let Some(scheme) = request.scheme() {
+        tiers.push(ranked(all, IoMode::Read, |c| c.format.schemes.contains(&scheme)));
     } else {
-        "write"
-    };
-    if let Some(ext) = &ext {
-        let all = registry()?;
-        let table = first_party_for(ext);
-        let linked_any = table.iter().any(|f| all.iter().any(|p| p.name == f.plugin));
-        if let (false, Some(best)) = (linked_any, table.first()) {
-            return Err(Error::new(
-                ErrorKind::PluginNotLinked,
-                format!(
-                    "no linked plugin can {verb} {ext} files: the {:?} plugin does, but it is not \
-                     linked into this program; enable the `{}` feature of the `imageio` crate \
-                     (or depend on `{}` and name it in code)",
-                    best.plugin, best.feature, best.crate_name
-                ),
-            ));
+        let first = request.first_bytes();
+        if let Some(ext) = request.extension() {
+            tiers.push(ranked(all, IoMode::Read, |c| {
+                c.format.extensions.contains(&ext) && c.format.may_be(first)
+            }));
         }
+        tiers.push(ranked(all, IoMode::Read, |c| c.format.sniff(first)));
     }
-    let tried = if declined.is_empty() {
-        format!("no plugin is linked that can {verb} this")
-    } else {
-        format!("tried {}", declined.join("; "))
-    };
-    let what = match (&ext, request.mode()) {
-        (Some(e), _) => format!("no plugin can {verb} this as {e}"),
-        (None, IoMode::Read) => {
-            let head: Vec<String> = request
-                .first_bytes()
-                .iter()
-                .take(8)
-                .map(|b| format!("{b:02x}"))
-                .collect();
-            format!(
-                "no plugin recognised the content (first bytes: {})",
-                head.join(" ")
-            )
-        }
-        (None, IoMode::Write) => {
-            "the format is unknown: give the file an extension or pass one".into()
-        }
-    };
-    Err(Error::new(ErrorKind::NoPlugin, format!("{what}; {tried}")))
+    Ok(flatten(tiers))
 }
 
-/// Runs plugin code, turning a panic into a [`Decode`](ErrorKind::Decode)
-/// error that says the backend failed and names the plugin. Builds with `panic = "abort"` cannot be
-/// protected this way.
+/// The plugins a write request is routed to: those claiming its extension
+/// for writing, highest rank first.
+pub fn write_candidates(request: &WriteRequest) -> Result<Vec<&'static PluginInfo>> {
+    let all = registry()?;
+    let Some(ext) = request.extension() else {
+        return Ok(Vec::new());
+    };
+    Ok(flatten(vec![ranked(all, IoMode::Write, |c| {
+        c.format.extensions.contains(&ext)
+    })]))
+}
+
+/// The plugins with a claim in direction `mode` that `pick` accepts, each at
+/// its best such rank, highest first, then by name.
+fn ranked(
+    all: &[&'static PluginInfo],
+    mode: IoMode,
+    pick: impl Fn(&Claim) -> bool,
+) -> Vec<(&'static PluginInfo, Rank)> {
+    let mut v: Vec<(&'static PluginInfo, Rank)> = all
+        .iter()
+        .filter_map(|p| {
+            let best = claims(p, mode).iter().filter(|c| pick(c)).map(|c| c.rank).max()?;
+            Some((*p, best))
+        })
+        .collect();
+    v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.name.cmp(b.0.name)));
+    v
+}
+
+fn flatten(tiers: Vec<Vec<(&'static PluginInfo, Rank)>>) -> Vec<&'static PluginInfo> {
+    let mut out: Vec<&'static PluginInfo> = Vec::new();
+    for (p, _) in tiers.into_iter().flatten() {
+        if !out.iter().any(|q| q.name == p.name) {
+            out.push(p);
+        }
+    }
+    out
+}
+
+/// Checks the request's options against a plugin's specs. `Ok(Some(e))`: the
+/// plugin does not know some key (another plugin may); `Err`: every key is
+/// the plugin's but a value is wrong, which is final.
+fn option_check(info: &PluginInfo, specs: &[OptionSpec], options: &Options, what: &str) -> Result<Option<Error>> {
+    let unknown = options.keys().any(|k| !specs.iter().any(|s| s.name == k));
+    match crate::value::validate_options(options, specs, what) {
+        Ok(()) => Ok(None),
+        Err(e) if unknown => Ok(Some(e.with_plugin(info.name))),
+        Err(e) => Err(e.with_plugin(info.name)),
+    }
+}
+
+/// Opens a reader for `request`: the named plugin, or each candidate in
+/// turn. Nothing fits: the error lists what was tried and why, and names the
+/// crate or feature to add when a known plugin for the extension or scheme
+/// is not linked.
+pub(crate) fn open_reader(
+    request: &mut ReadRequest,
+    plugin: Option<&str>,
+) -> Result<(&'static PluginInfo, Box<dyn Reader>)> {
+    let cands = match plugin {
+        Some(name) => vec![named(name, IoMode::Read)?],
+        None => read_candidates(request)?,
+    };
+    if let Some(name) = plugin {
+        if !read_candidates(request)?.iter().any(|p| p.name == name) {
+            return Err(not_theirs(name, request));
+        }
+    }
+    let options = request.options().clone();
+    let found = try_in_turn(&cands, |info| {
+        let entry = info.read.as_ref().expect("candidates read");
+        if let Some(e) = option_check(info, entry.options, &options, "read")? {
+            return Ok(Err(e));
+        }
+        Ok(Ok(guard(info, || (entry.open)(request))))
+    })?;
+    match found {
+        Found::Opened(info, r) => Ok((info, r)),
+        Found::Nothing { tried, kept } => {
+            Err(kept.unwrap_or_else(|| nothing_reads(request, &tried, plugin.is_some())))
+        }
+    }
+}
+
+/// Opens a writer for `request`: the named plugin, or each plugin claiming
+/// the extension in turn.
+pub(crate) fn open_writer(
+    request: &mut WriteRequest,
+    plugin: Option<&str>,
+) -> Result<(&'static PluginInfo, Box<dyn Writer>)> {
+    let cands = match plugin {
+        Some(name) => vec![named(name, IoMode::Write)?],
+        None => write_candidates(request)?,
+    };
+    let options = request.options().clone();
+    let found = try_in_turn(&cands, |info| {
+        let entry = info.write.as_ref().expect("candidates write");
+        if let Some(e) = option_check(info, entry.options, &options, "write")? {
+            return Ok(Err(e));
+        }
+        Ok(Ok(guard(info, || (entry.open)(request))))
+    })?;
+    match found {
+        Found::Opened(info, w) => Ok((info, w)),
+        Found::Nothing { tried, kept } => Err(kept.unwrap_or_else(|| nothing_writes(request, &tried))),
+    }
+}
+
+/// The plugin called `name`, when it serves direction `mode`.
+fn named(name: &str, mode: IoMode) -> Result<&'static PluginInfo> {
+    let info = plugin_by_name(name)?;
+    let serves = match mode {
+        IoMode::Read => info.can_read(),
+        IoMode::Write => info.can_write(),
+    };
+    if !serves {
+        let verb = if mode == IoMode::Read { "read" } else { "write" };
+        return Err(Error::unsupported(format!("the {name:?} plugin does not {verb}")).with_plugin(name));
+    }
+    Ok(info)
+}
+
+/// The error for a plugin chosen by name that claims nothing the resource is.
+fn not_theirs(name: &str, request: &ReadRequest) -> Error {
+    let what = match (request.scheme(), request.extension()) {
+        (Some(s), _) => format!("it serves no {s}: resources"),
+        (None, Some(e)) => format!("the content is none of its formats, and it does not read {e} files"),
+        (None, None) => "the content is none of its formats".into(),
+    };
+    Error::new(
+        ErrorKind::Declined,
+        format!("the {name:?} plugin cannot serve this resource: {what}"),
+    )
+    .with_plugin(name)
+}
+
+enum Found<T> {
+    Opened(&'static PluginInfo, T),
+    Nothing { tried: Vec<String>, kept: Option<Error> },
+}
+
+/// Opens each candidate in turn with `open`, which answers `Ok(Err(e))` when
+/// the options are not the plugin's, or the opener's result. "Not mine"
+/// moves on; a value refused for an option the plugin owns is final; any
+/// other error is kept (the first one) while the others are tried.
+fn try_in_turn<T>(
+    cands: &[&'static PluginInfo],
+    mut open: impl FnMut(&'static PluginInfo) -> Result<std::result::Result<Result<T>, Error>>,
+) -> Result<Found<T>> {
+    let mut tried: Vec<String> = Vec::new();
+    let mut kept: Option<Error> = None;
+    for &info in cands {
+        match open(info)? {
+            Err(unknown_option) => {
+                tried.push(format!("{} ({})", info.name, unknown_option.message()));
+                kept.get_or_insert(unknown_option);
+            }
+            Ok(Ok(opened)) => return Ok(Found::Opened(info, opened)),
+            Ok(Err(e)) if e.kind() == ErrorKind::Declined => {
+                tried.push(format!("{} ({})", info.name, e.message()));
+            }
+            Ok(Err(e)) if e.kind() == ErrorKind::InvalidOption => return Err(e.with_plugin(info.name)),
+            Ok(Err(e)) => {
+                tried.push(format!("{} ({})", info.name, e.message()));
+                kept.get_or_insert(e.with_plugin(info.name));
+            }
+        }
+    }
+    Ok(Found::Nothing { tried, kept })
+}
+
+fn tried_text(tried: &[String], verb: &str) -> String {
+    if tried.is_empty() {
+        format!("no linked plugin can {verb} this")
+    } else {
+        format!("tried {}", tried.join("; "))
+    }
+}
+
+/// The error when no reader took the request.
+fn nothing_reads(request: &ReadRequest, tried: &[String], named: bool) -> Error {
+    let all = registry().unwrap_or(&[]);
+    if let Some(scheme) = request.scheme() {
+        let target = request.target().unwrap_or("");
+        if let (true, Some(k)) = (tried.is_empty(), known().find(|k| k.schemes.contains(&scheme))) {
+            return Error::new(
+                ErrorKind::PluginNotLinked,
+                format!(
+                    "{target} is a {scheme} resource, read by the {:?} plugin, which is not linked \
+                     into this program; {}",
+                    k.plugin,
+                    how_to_link(k)
+                ),
+            );
+        }
+        return Error::new(
+            ErrorKind::NoPlugin,
+            format!("no linked plugin reads {scheme}: resources; {}", tried_text(tried, "read")),
+        );
+    }
+    if let Some(ext) = request.extension() {
+        if let Some(e) = unlinked_hint(all, ext, IoMode::Read, named) {
+            return e;
+        }
+        return Error::new(
+            ErrorKind::NoPlugin,
+            format!("no plugin can read this as {ext}; {}", tried_text(tried, "read")),
+        );
+    }
+    let head: Vec<String> = request.first_bytes().iter().take(8).map(|b| format!("{b:02x}")).collect();
+    Error::new(
+        ErrorKind::NoPlugin,
+        format!(
+            "no plugin recognised the content (first bytes: {}); {}",
+            head.join(" "),
+            tried_text(tried, "read")
+        ),
+    )
+}
+
+/// The error when no writer took the request.
+fn nothing_writes(request: &WriteRequest, tried: &[String]) -> Error {
+    let all = registry().unwrap_or(&[]);
+    let Some(ext) = request.extension() else {
+        return Error::new(
+            ErrorKind::NoPlugin,
+            "the format is unknown: give the file an extension or pass one",
+        );
+    };
+    if let Some(e) = unlinked_hint(all, ext, IoMode::Write, false) {
+        return e;
+    }
+    Error::new(
+        ErrorKind::NoPlugin,
+        format!("no plugin can write this as {ext}; {}", tried_text(tried, "write")),
+    )
+}
+
+/// "Enable feature X": when no linked plugin claims `ext` in direction
+/// `mode` and a known plugin does.
+fn unlinked_hint(all: &[&PluginInfo], ext: &str, mode: IoMode, named: bool) -> Option<Error> {
+    let claimed = all
+        .iter()
+        .any(|p| claims(p, mode).iter().any(|c| c.format.extensions.contains(&ext)));
+    if claimed || named {
+        return None;
+    }
+    let k = known().find(|k| match mode {
+        IoMode::Read => k.reads.contains(&ext),
+        IoMode::Write => k.writes.contains(&ext),
+    })?;
+    let verb = if mode == IoMode::Read { "read" } else { "write" };
+    Some(Error::new(
+        ErrorKind::PluginNotLinked,
+        format!(
+            "no linked plugin can {verb} {ext} files: the {:?} plugin does, but it is not linked \
+             into this program; {}",
+            k.plugin,
+            how_to_link(k)
+        ),
+    ))
+}
+
+/// Runs plugin code, turning a panic into an [`Internal`](ErrorKind::Internal)
+/// error that says the plugin failed and names it. Builds with `panic =
+/// "abort"` cannot be protected this way.
 pub(crate) fn guard<T>(info: &PluginInfo, f: impl FnOnce() -> Result<T>) -> Result<T> {
+    guard_named(info.name, info.crate_name, f)
+}
+
+/// [`guard`] by name and crate.
+pub(crate) fn guard_named<T>(name: &str, crate_name: &str, f: impl FnOnce() -> Result<T>) -> Result<T> {
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
         Ok(r) => r,
         Err(payload) => {
@@ -397,48 +481,11 @@ pub(crate) fn guard<T>(info: &PluginInfo, f: impl FnOnce() -> Result<T>) -> Resu
                 .map(|s| s.to_string())
                 .or_else(|| payload.downcast_ref::<String>().cloned())
                 .unwrap_or_else(|| "unknown panic".into());
-            Err(Error::decode(format!(
-                "the backend of the {:?} plugin ({}) panicked: {msg}; this is a bug, please \
-                 report it with the file",
-                info.name, info.crate_name
+            Err(Error::internal(format!(
+                "the {name:?} plugin ({crate_name}) panicked: {msg}; this is a bug, please report \
+                 it with the file"
             ))
-            .with_plugin(info.name))
+            .with_plugin(name))
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn devices_are_offered_to_ffmpeg_only() {
-        // The core's own tests link no "ffmpeg" plugin.
-        assert!(plugin_by_name("ffmpeg").is_err());
-        let mut r = Request::for_read(crate::Uri::from("<video0>"), None, crate::Limits::default())
-            .unwrap();
-        assert!(candidates(&r).unwrap().is_empty());
-        let e = select(&mut r, None).err().expect("no plugin for a device");
-        assert_eq!(e.kind(), ErrorKind::PluginNotLinked, "{e}");
-        let msg = e.to_string();
-        for part in [
-            "<video0>",
-            "capture device",
-            "`ffmpeg-device`",
-            "`device`",
-            "imageio-ffmpeg",
-        ] {
-            assert!(msg.contains(part), "{part:?} in {msg}");
-        }
-        // Through the verbs, with the resource named.
-        let e = crate::imread("<video0>").unwrap_err();
-        assert_eq!(e.kind(), ErrorKind::PluginNotLinked, "{e}");
-        assert!(e.to_string().contains("<video0>"), "{e}");
-        let e = crate::imwrite(
-            "<video0>",
-            &crate::NdImage::zeros(&[2, 2], crate::DType::U8),
-        )
-        .unwrap_err();
-        assert_eq!(e.kind(), ErrorKind::InvalidInput, "{e}");
     }
 }

@@ -12,21 +12,43 @@
 
 use ndarray::{Array2, Array3};
 
-use crate::plugin::{ImageProperties, Plugin};
-use crate::{Error, ErrorKind, Metadata, NdImage, Options, Result};
+use crate::plugin::{Claim, Format, PluginInfo, Rank, ReadEntry, ReadRequest, Reader};
+use crate::{Error, ErrorKind, ImageProperties, Metadata, NdImage, Options, Result};
 
 /// The names of the built-in standard images.
 pub const STANDARD_IMAGES: &[&str] = &["testpattern", "gradient16", "rgba", "animation"];
 
 const ANIMATION_FRAMES: usize = 8;
 
-/// The plugin serving `imageio:NAME`.
-pub(crate) struct Standard {
+/// Standard images: the resources of the `imageio` URI scheme.
+const STANDARD: Format = Format::new("standard image", &[]).schemes(&["imageio"]);
+
+inventory::submit! {
+    PluginInfo {
+        name: "standard",
+        crate_name: env!("CARGO_PKG_NAME"),
+        summary: "built-in standard images (imageio:NAME), generated in code",
+        read: Some(ReadEntry {
+            formats: &[Claim::new(STANDARD, Rank::DEDICATED)],
+            options: &[],
+            open: open_standard,
+        }),
+        write: None,
+    }
+}
+
+fn open_standard(request: &mut ReadRequest) -> Result<Box<dyn Reader>> {
+    let name = request.target().unwrap_or_default();
+    Ok(Box::new(Standard::open(name)?))
+}
+
+/// The reader serving `imageio:NAME`.
+struct Standard {
     name: &'static str,
 }
 
 impl Standard {
-    pub(crate) fn open(uri_name: &str) -> Result<Standard> {
+    fn open(uri_name: &str) -> Result<Standard> {
         let base = uri_name.split('.').next().unwrap_or("");
         match STANDARD_IMAGES.iter().find(|n| **n == base) {
             Some(name) => Ok(Standard { name }),
@@ -53,7 +75,7 @@ impl Standard {
     }
 }
 
-impl Plugin for Standard {
+impl Reader for Standard {
     fn read(&mut self, index: usize, _options: &Options) -> Result<NdImage> {
         if index >= self.count() {
             return Err(Error::index_out_of_range(index, Some(self.count())));

@@ -12,7 +12,7 @@ thread_local! {
     static WRITE_BUDGET: Cell<Option<u64>> = const { Cell::new(None) };
 }
 
-/// **Test only.** Makes every file [`Writer`](crate::Writer) created on this
+/// **Test only.** Makes every file [`Output`](crate::plugin::Output) created on this
 /// thread from now on fail with an I/O error once `n` bytes have reached the
 /// temporary file (`None` switches it off). The failure happens below the
 /// writer's buffer, as a full disk would.

@@ -38,6 +38,7 @@ impl<T: Read + Seek + Send> ReadSeek for T {}
 /// assert_eq!(u.extension().as_deref(), Some(".jpg"));
 /// assert!(matches!(u, Uri::Url { .. }));
 /// ```
+#[non_exhaustive]
 pub enum Uri {
     /// A file on disk, or a member of a zip archive on disk
     /// (`archive.zip/inner/image.png`).
@@ -58,7 +59,7 @@ pub enum Uri {
     /// A stream, read into memory on open (bounded by `Limits::max_alloc`).
     Stream(Box<dyn ReadSeek>),
     /// A capture device (a camera), `<videoN>` as given (read only; served
-    /// by the ffmpeg plugin with its `device` feature). It has no bytes.
+    /// by the plugin that claims the `device` scheme). It has no bytes.
     Device(String),
 }
 
@@ -90,6 +91,17 @@ impl Uri {
             Uri::Memory(e) => Some(e.clone()),
             Uri::Url { url, .. } => url_extension(url),
             Uri::Bytes(_) | Uri::Stream(_) | Uri::Device(_) => None,
+        }
+    }
+    /// The URI scheme and its target, for resources that have no bytes and
+    /// are served by the plugin that claims the scheme: `("imageio",
+    /// "testpattern")` for a standard image, `("device", "<video0>")` for a
+    /// capture device.
+    pub fn scheme(&self) -> Option<(&'static str, &str)> {
+        match self {
+            Uri::Standard(name) => Some(("imageio", name)),
+            Uri::Device(d) => Some(("device", d)),
+            _ => None,
         }
     }
     /// A short description for messages: the path, `imageio:NAME`, `<bytes>`,

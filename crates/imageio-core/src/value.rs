@@ -7,6 +7,7 @@ use crate::{Error, Result};
 
 /// A metadata or option value.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum Value {
     /// A boolean.
     Bool(bool),
@@ -228,6 +229,7 @@ pub type Options = Metadata;
 
 /// The type an option accepts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum OptionKind {
     /// `true`/`false`.
     Bool,
@@ -288,7 +290,7 @@ impl OptionKind {
 }
 
 /// One option a plugin accepts, declared in its
-/// [`PluginInfo`](crate::PluginInfo).
+/// [`PluginInfo`](crate::plugin::PluginInfo).
 #[derive(Clone, Copy, Debug)]
 pub struct OptionSpec {
     /// The key.

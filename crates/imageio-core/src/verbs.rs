@@ -1,14 +1,12 @@
 //! The user-facing verbs (`imread`, `imwrite`, `imiter`, `improps`, `immeta`,
-//! `imopen`, `imencode`, `imdecode`), their options, and [`ImageFile`], the
-//! open handle they are built on.
+//! `imopen`, `imencode`, `imdecode`) and their options, built on
+//! [`ImageFile`].
 
-use crate::convert::{convert_mode, shape_after_mode, Mode};
-use crate::plugin::{ImageProperties, Index, Plugin, PluginInfo};
-use crate::registry::{guard, select};
-use crate::standard::Standard;
+use crate::convert::Mode;
+use crate::file::{ImageFile, ImageIter};
 use crate::uri::Uri;
 use crate::value::{Options, Value};
-use crate::{DType, Error, ErrorKind, IoMode, Limits, Metadata, NdImage, Request, Result};
+use crate::{DType, Error, ImageProperties, Index, IoMode, Limits, Metadata, NdImage, Result};
 
 /// Options of a read: which image, which plugin, conversions, limits, and
 /// plugin options (validated against the plugin's declared specs).
@@ -19,13 +17,13 @@ use crate::{DType, Error, ErrorKind, IoMode, Limits, Metadata, NdImage, Request,
 /// ```
 #[derive(Clone, Debug, Default)]
 pub struct ReadOptions {
-    index: Index,
-    plugin: Option<String>,
-    extension: Option<String>,
-    mode: Option<Mode>,
-    dtype: Option<DType>,
-    limits: Limits,
-    options: Options,
+    pub(crate) index: Index,
+    pub(crate) plugin: Option<String>,
+    pub(crate) extension: Option<String>,
+    pub(crate) mode: Option<Mode>,
+    pub(crate) dtype: Option<DType>,
+    pub(crate) limits: Limits,
+    pub(crate) options: Options,
 }
 
 impl ReadOptions {
@@ -83,11 +81,11 @@ impl ReadOptions {
 /// ```
 #[derive(Clone, Debug)]
 pub struct WriteOptions {
-    plugin: Option<String>,
-    extension: Option<String>,
-    overwrite: bool,
-    is_batch: Option<bool>,
-    options: Options,
+    pub(crate) plugin: Option<String>,
+    pub(crate) extension: Option<String>,
+    pub(crate) overwrite: bool,
+    pub(crate) is_batch: Option<bool>,
+    pub(crate) options: Options,
 }
 
 impl Default for WriteOptions {
@@ -145,344 +143,6 @@ pub fn guess_is_batch(shape: &[usize]) -> bool {
     }
 }
 
-/// An open resource: one plugin serving one request, for several reads or a
-/// streaming write. Made by [`imopen`], [`ImageFile::open_read`] or
-/// [`ImageFile::open_write`].
-pub struct ImageFile {
-    // Field order matters: the plugin (which may hold writer handles and
-    // spilled paths of the request) drops before the request.
-    plugin: Box<dyn Plugin>,
-    name: &'static str,
-    crate_name: &'static str,
-    request: Request,
-    mode: Option<Mode>,
-    dtype: Option<DType>,
-    limits: Limits,
-    closed: bool,
-}
-
-impl std::fmt::Debug for ImageFile {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ImageFile")
-            .field("plugin", &self.name)
-            .field("resource", &self.request.name())
-            .finish_non_exhaustive()
-    }
-}
-
-static STANDARD_INFO: PluginInfo = PluginInfo {
-    name: "standard",
-    crate_name: "imageio-core",
-    summary: "built-in standard images (imageio:NAME)",
-    read_extensions: &[],
-    write_extensions: &[],
-    signatures: &[],
-    read_options: &[],
-    write_options: &[],
-    open: |_| Err(Error::declined("only for imageio: URIs")),
-};
-
-impl ImageFile {
-    /// Opens `uri` for reading with `options` (plugin, extension, limits,
-    /// conversions and plugin options; the index is used by the verbs).
-    pub fn open_read(uri: impl Into<Uri>, options: &ReadOptions) -> Result<ImageFile> {
-        let uri = uri.into();
-        let resource = uri.describe();
-        let tag = |e: Error| e.with_resource(&resource);
-        if let Uri::Standard(name) = &uri {
-            let plugin = Standard::open(name).map_err(tag)?;
-            if let Some(p) = options
-                .plugin
-                .as_deref()
-                .filter(|p| *p != STANDARD_INFO.name)
-            {
-                return Err(tag(Error::new(
-                    ErrorKind::NoPlugin,
-                    format!(
-                        "imageio: standard images are served by the core's \"standard\" plugin, \
-                         not {p:?}; drop the plugin choice"
-                    ),
-                )));
-            }
-            if let Some((k, _)) = options.options.iter().next() {
-                return Err(tag(Error::invalid_option(format!(
-                    "unknown read option {k:?}: standard images take no options"
-                ))));
-            }
-            return Ok(ImageFile {
-                plugin: Box::new(plugin),
-                name: STANDARD_INFO.name,
-                crate_name: STANDARD_INFO.crate_name,
-                request: Request::for_read(Uri::from(Vec::new()), None, options.limits)
-                    .map_err(tag)?,
-                mode: options.mode,
-                dtype: options.dtype,
-                limits: options.limits,
-                closed: false,
-            });
-        }
-        let mut request =
-            Request::for_read(uri, options.extension.as_deref(), options.limits).map_err(tag)?;
-        request.set_options(options.options.clone());
-        let (info, plugin) = select(&mut request, options.plugin.as_deref()).map_err(tag)?;
-        Ok(ImageFile {
-            plugin,
-            name: info.name,
-            crate_name: info.crate_name,
-            request,
-            mode: options.mode,
-            dtype: options.dtype,
-            limits: options.limits,
-            closed: false,
-        })
-    }
-
-    /// Opens `uri` for writing with `options`. Nothing is written to the
-    /// target until [`close`](Self::close) succeeds.
-    pub fn open_write(uri: impl Into<Uri>, options: &WriteOptions) -> Result<ImageFile> {
-        let uri = uri.into();
-        let resource = uri.describe();
-        let tag = |e: Error| e.with_resource(&resource);
-        let mut request = Request::for_write(uri, options.extension.as_deref(), options.overwrite)
-            .map_err(tag)?;
-        if request.extension().is_none() && options.plugin.is_none() {
-            return Err(tag(Error::new(
-                ErrorKind::NoPlugin,
-                "cannot tell the format to write: give the path an extension or pass one \
-                 (WriteOptions::extension)",
-            )));
-        }
-        request.set_options(options.options.clone());
-        let (info, plugin) = select(&mut request, options.plugin.as_deref()).map_err(tag)?;
-        Ok(ImageFile {
-            plugin,
-            name: info.name,
-            crate_name: info.crate_name,
-            request,
-            mode: None,
-            dtype: None,
-            limits: Limits::default(),
-            closed: false,
-        })
-    }
-
-    /// The name of the plugin serving this resource.
-    pub fn plugin_name(&self) -> &str {
-        self.name
-    }
-
-    /// A description of the resource (path, `<bytes>`, `imageio:NAME`).
-    pub fn resource(&self) -> &str {
-        self.request.name()
-    }
-
-    fn tag(&self, e: Error) -> Error {
-        e.with_plugin(self.name).with_resource(self.request.name())
-    }
-
-    fn call<T>(&mut self, f: impl FnOnce(&mut dyn Plugin, &Options) -> Result<T>) -> Result<T> {
-        let info = PluginInfo {
-            name: self.name,
-            crate_name: self.crate_name,
-            ..STANDARD_INFO
-        };
-        let options = self.request.options().clone();
-        let plugin = &mut *self.plugin;
-        let r = guard(&info, || f(plugin, &options));
-        r.map_err(|e| self.tag(e))
-    }
-
-    fn check_read(&self) -> Result<()> {
-        if self.request.mode() != IoMode::Read {
-            return Err(self.tag(Error::invalid_input("the resource is open for writing")));
-        }
-        Ok(())
-    }
-
-    fn convert(&self, img: NdImage, is_batch: bool) -> Result<NdImage> {
-        let img = match self.mode {
-            Some(m) => convert_mode(img, m, is_batch).map_err(|e| self.tag(e))?,
-            None => img,
-        };
-        Ok(match self.dtype {
-            Some(d) if d != img.dtype() => img.cast(d),
-            _ => img,
-        })
-    }
-
-    /// Reads image `index` (or every image, stacked, with `Index::All`),
-    /// converted as the open options asked.
-    pub fn read(&mut self, index: Index) -> Result<NdImage> {
-        self.check_read()?;
-        let limits = self.limits;
-        match index {
-            Index::At(i) => {
-                let img = self.call(|p, o| p.read(i, o))?;
-                self.convert(img, false)
-            }
-            Index::All => {
-                let img = self.call(|p, o| p.read_all(o, limits))?;
-                self.convert(img, true)
-            }
-        }
-    }
-
-    /// The number of images, when the plugin knows it without decoding.
-    pub fn n_images(&mut self) -> Result<Option<usize>> {
-        self.check_read()?;
-        self.call(|p, _| p.n_images())
-    }
-
-    /// The standard properties of image `index`, or of the stack with
-    /// `Index::All`, reflecting the open options' conversions.
-    pub fn properties(&mut self, index: Index) -> Result<ImageProperties> {
-        self.check_read()?;
-        let mut props = match index {
-            Index::At(i) => {
-                let mut props = self.call(|p, o| p.properties(i, o))?;
-                props.n_images = self.call(|p, _| p.n_images())?;
-                props.is_batch = false;
-                props
-            }
-            Index::All => {
-                let first = self.call(|p, o| p.properties(0, o))?;
-                let n = match self.call(|p, _| p.n_images())? {
-                    Some(n) => n,
-                    None => {
-                        let mut n = 1;
-                        loop {
-                            match self.call(|p, o| p.properties(n, o)) {
-                                Ok(_) => n += 1,
-                                Err(e) if e.kind() == ErrorKind::IndexOutOfRange => break,
-                                Err(e) => return Err(e),
-                            }
-                        }
-                        n
-                    }
-                };
-                let mut shape = vec![n];
-                shape.extend_from_slice(&first.shape);
-                ImageProperties {
-                    shape,
-                    dtype: first.dtype,
-                    n_images: Some(n),
-                    is_batch: true,
-                    spacing: first.spacing,
-                }
-            }
-        };
-        if let Some(m) = self.mode {
-            props.shape =
-                shape_after_mode(&props.shape, props.is_batch, m).map_err(|e| self.tag(e))?;
-        }
-        if let Some(d) = self.dtype {
-            props.dtype = d;
-        }
-        Ok(props)
-    }
-
-    /// Metadata of image `index` (file-level entries included), or of the
-    /// file alone with `Index::All`.
-    pub fn metadata(&mut self, index: Index) -> Result<Metadata> {
-        self.check_read()?;
-        let i = match index {
-            Index::At(i) => Some(i),
-            Index::All => None,
-        };
-        self.call(|p, o| p.metadata(i, o))
-    }
-
-    /// Iterates over the images from the first, reading them one at a time.
-    pub fn iter(&mut self) -> ImageIter<&mut ImageFile> {
-        ImageIter {
-            file: self,
-            next: 0,
-            done: false,
-        }
-    }
-
-    /// Writes one image, or a stack when `is_batch` (each image in turn).
-    pub fn write_with(&mut self, image: &NdImage, is_batch: bool) -> Result<()> {
-        if self.request.mode() != IoMode::Write {
-            return Err(self.tag(Error::invalid_input("the resource is open for reading")));
-        }
-        if self.closed {
-            return Err(self.tag(Error::invalid_input("the resource is closed")));
-        }
-        if image.is_empty() {
-            return Err(self.tag(Error::invalid_input(format!(
-                "cannot write an empty array of shape {:?}",
-                image.shape()
-            ))));
-        }
-        if is_batch {
-            self.call(|p, o| p.write_batch(image, o))
-        } else {
-            self.call(|p, o| p.write(image, o))
-        }
-    }
-
-    /// Writes one image (a stack when its shape says so, see [`guess_is_batch`]);
-    /// each call appends where the format allows several images.
-    pub fn write(&mut self, image: &NdImage) -> Result<()> {
-        self.write_with(image, guess_is_batch(image.shape()))
-    }
-
-    /// Finishes a write and makes it the target (atomically, for files).
-    /// Returns the bytes for a memory target, `None` for a file. Closing a
-    /// read handle just drops it.
-    pub fn close(mut self) -> Result<Option<Vec<u8>>> {
-        if self.request.mode() == IoMode::Read {
-            return Ok(None);
-        }
-        self.closed = true;
-        self.call(|p, _| p.close())?;
-        // Drop every writer handle the plugin holds before committing.
-        self.plugin = Box::new(Closed);
-        let r = self.request.commit();
-        r.map_err(|e| self.tag(e))
-    }
-}
-
-struct Closed;
-impl Plugin for Closed {
-    fn read(&mut self, _: usize, _: &Options) -> Result<NdImage> {
-        Err(Error::invalid_input("the resource is closed"))
-    }
-}
-
-/// An iterator over the images of a resource, reading one at a time. Owns the
-/// handle (from [`imiter`]) or borrows it (from [`ImageFile::iter`]). Stops
-/// after the last image or after the first error.
-pub struct ImageIter<F> {
-    file: F,
-    next: usize,
-    done: bool,
-}
-
-impl<F: std::borrow::BorrowMut<ImageFile>> Iterator for ImageIter<F> {
-    type Item = Result<NdImage>;
-    fn next(&mut self) -> Option<Result<NdImage>> {
-        if self.done {
-            return None;
-        }
-        match self.file.borrow_mut().read(Index::At(self.next)) {
-            Ok(img) => {
-                self.next += 1;
-                Some(Ok(img))
-            }
-            Err(e) if e.kind() == ErrorKind::IndexOutOfRange && self.next > 0 => {
-                self.done = true;
-                None
-            }
-            Err(e) => {
-                self.done = true;
-                Some(Err(e))
-            }
-        }
-    }
-}
-
 /// Reads the first image of `uri` (a path, `imageio:NAME`, or bytes).
 ///
 /// ```
@@ -512,11 +172,7 @@ pub fn imiter(uri: impl Into<Uri>) -> Result<ImageIter<ImageFile>> {
 /// [`imiter`] with options.
 pub fn imiter_with(uri: impl Into<Uri>, options: &ReadOptions) -> Result<ImageIter<ImageFile>> {
     let file = ImageFile::open_read(uri, options)?;
-    Ok(ImageIter {
-        file,
-        next: 0,
-        done: false,
-    })
+    Ok(ImageIter::new(file))
 }
 
 /// The standard properties of the first image of `uri`, without decoding
@@ -613,6 +269,7 @@ pub fn imdecode_with(bytes: &[u8], options: &ReadOptions) -> Result<NdImage> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ErrorKind;
 
     #[test]
     fn standard_images_through_the_verbs() {

@@ -13,7 +13,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::{respond, sample, serve};
-use imageio_core::{imread, imwrite, ErrorKind, HttpOptions, Limits, Request, Uri};
+use imageio_core::plugin::ReadRequest;
+use imageio_core::{imread, imwrite, ErrorKind, HttpOptions, Limits, Uri};
 
 fn quick() -> HttpOptions {
     HttpOptions::new()
@@ -38,7 +39,7 @@ fn reads_an_image_through_a_loopback_server() {
     assert_eq!(got.shape(), &[5, 7]);
     assert_eq!(got.as_bytes(), img.as_bytes());
     // The same through a Request: the extension comes from the path.
-    let r = Request::for_read(Uri::url_with(&url, quick()), None, Limits::default()).unwrap();
+    let r = ReadRequest::new(Uri::url_with(&url, quick()), None, Limits::default()).unwrap();
     assert_eq!(r.extension(), Some(".r8t"));
     assert_eq!(r.name(), url);
     assert_eq!(r.len(), 12 + 35);
@@ -64,7 +65,7 @@ fn a_silent_server_times_out() {
     });
     let url = format!("{base}/slow.r8t");
     let start = Instant::now();
-    let e = Request::for_read(
+    let e = ReadRequest::new(
         Uri::url_with(&url, quick().read_timeout(Duration::from_millis(300))),
         None,
         Limits::default(),
@@ -89,7 +90,7 @@ fn a_server_that_stalls_mid_body_times_out() {
     });
     let url = format!("{base}/stall.r8t");
     let start = Instant::now();
-    let e = Request::for_read(
+    let e = ReadRequest::new(
         Uri::url_with(&url, quick().read_timeout(Duration::from_millis(300))),
         None,
         Limits::default(),
@@ -118,7 +119,7 @@ fn an_announced_body_beyond_the_cap_is_refused_at_once() {
         ..Limits::default()
     };
     let url = format!("{base}/huge.r8t");
-    let e = Request::for_read(Uri::url_with(&url, quick()), None, limits).unwrap_err();
+    let e = ReadRequest::new(Uri::url_with(&url, quick()), None, limits).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::LimitExceeded);
     let msg = e.to_string();
     assert!(msg.contains("1073741824") && msg.contains(&url), "{msg}");
@@ -148,7 +149,7 @@ fn an_endless_body_is_cut_at_the_cap() {
         ..Limits::default()
     };
     let url = format!("{base}/endless");
-    let e = Request::for_read(Uri::url_with(&url, quick()), None, limits).unwrap_err();
+    let e = ReadRequest::new(Uri::url_with(&url, quick()), None, limits).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::LimitExceeded);
     assert!(e.to_string().contains("1048576"), "{e}");
     // The server stops when the client hangs up: it sent the cap plus what
@@ -199,7 +200,7 @@ fn redirects_are_followed_up_to_the_limit() {
         respond(s, "301 Moved Permanently", "Location: /loop\r\n", b"")
     });
     let url = format!("{base}/loop");
-    let e = Request::for_read(
+    let e = ReadRequest::new(
         Uri::url_with(&url, quick().max_redirects(2)),
         None,
         Limits::default(),
@@ -221,7 +222,7 @@ fn a_refused_connection_names_the_url() {
         l.local_addr().unwrap().port()
     };
     let url = format!("http://127.0.0.1:{port}/a.r8t");
-    let e = Request::for_read(Uri::url_with(&url, quick()), None, Limits::default()).unwrap_err();
+    let e = ReadRequest::new(Uri::url_with(&url, quick()), None, Limits::default()).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Io);
     assert!(e.to_string().contains(&url), "{e}");
 }

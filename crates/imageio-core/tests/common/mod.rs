@@ -8,9 +8,11 @@ use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::thread::JoinHandle;
 
-use imageio_core::{
-    Error, IoMode, NdImage, Options, Plugin, PluginInfo, Request, Result, Signature, Writer,
+use imageio_core::plugin::{
+    Claim, Format, Output, PluginInfo, Rank, ReadEntry, ReadRequest, Reader, Signature,
+    WriteEntry, WriteRequest, Writer,
 };
+use imageio_core::{Error, NdImage, Options, Result};
 
 const MAGIC: &[u8; 4] = b"R8T\0";
 
@@ -32,19 +34,14 @@ pub fn sample(h: u32, w: u32, seed: u8) -> (NdImage, Vec<u8>) {
     (img, encode(h, w, &px))
 }
 
-enum R8 {
-    Read(imageio_core::SharedBytes),
-    Write(Writer),
-}
+struct R8Reader(imageio_core::SharedBytes);
 
-impl Plugin for R8 {
+impl Reader for R8Reader {
     fn read(&mut self, index: usize, _: &Options) -> Result<NdImage> {
-        let R8::Read(b) = self else {
-            return Err(Error::invalid_input("open for writing"));
-        };
         if index > 0 {
             return Err(Error::index_out_of_range(index, Some(1)));
         }
+        let b = &self.0;
         let h = u32::from_le_bytes(b[4..8].try_into().unwrap()) as usize;
         let w = u32::from_le_bytes(b[8..12].try_into().unwrap()) as usize;
         let px = b
@@ -52,40 +49,47 @@ impl Plugin for R8 {
             .ok_or_else(|| Error::decode("truncated"))?;
         NdImage::from_shape_vec(&[h, w], px.to_vec())
     }
+}
+
+/// Writes each image as it comes; an image whose first pixel is 255 fails
+/// after its header went out (a write that breaks half-way).
+struct R8Writer(Output);
+
+impl Writer for R8Writer {
     fn write(&mut self, image: &NdImage, _: &Options) -> Result<()> {
-        let R8::Write(w) = self else {
-            return Err(Error::invalid_input("open for reading"));
-        };
         let s = image.shape();
         let img = image.clone().into_standard_layout();
-        w.write_all(&encode(s[0] as u32, s[1] as u32, img.as_bytes().unwrap()))?;
+        let px = img.as_bytes().unwrap();
+        let bytes = encode(s[0] as u32, s[1] as u32, px);
+        if px.first() == Some(&255) {
+            self.0.write_all(&bytes[..12])?;
+            return Err(Error::encode("a first pixel of 255 is refused (test writer)"));
+        }
+        self.0.write_all(&bytes)?;
         Ok(())
     }
 }
 
-fn open(req: &mut Request) -> Result<Box<dyn Plugin>> {
-    match req.mode() {
-        IoMode::Read => {
-            if !req.first_bytes().starts_with(MAGIC) || req.len() < 12 {
-                return Err(Error::declined("not r8t"));
-            }
-            Ok(Box::new(R8::Read(req.bytes()?)))
-        }
-        IoMode::Write => Ok(Box::new(R8::Write(req.writer()?))),
+fn open_read(req: &mut ReadRequest) -> Result<Box<dyn Reader>> {
+    if req.len() < 12 {
+        return Err(Error::declined("shorter than an r8t header"));
     }
+    Ok(Box::new(R8Reader(req.bytes()?)))
 }
+
+fn open_write(req: &mut WriteRequest) -> Result<Box<dyn Writer>> {
+    Ok(Box::new(R8Writer(req.output()?)))
+}
+
+const R8T: Format = Format::new("R8T", &[".r8t"]).signatures(&[Signature::new(MAGIC)]);
 
 imageio_core::inventory::submit! {
     PluginInfo {
         name: "r8t-test",
         crate_name: "imageio-core-tests",
         summary: "test-only raw u8 format",
-        read_extensions: &[".r8t"],
-        write_extensions: &[".r8t"],
-        signatures: &[Signature::new(MAGIC)],
-        read_options: &[],
-        write_options: &[],
-        open,
+        read: Some(ReadEntry { formats: &[Claim::new(R8T, Rank::DEDICATED)], options: &[], open: open_read }),
+        write: Some(WriteEntry { formats: &[Claim::new(R8T, Rank::DEDICATED)], options: &[], open: open_write }),
     }
 }
 

@@ -2,12 +2,21 @@
 //! n-dimensional array, whatever the format, the backend or where the bytes
 //! live. Rust's answer to Python's `imageio`.
 //!
-//! This facade re-exports the core API ([`imread`], [`imwrite`], [`imiter`],
-//! [`improps`], [`immeta`], [`imopen`], [`imencode`], [`imdecode`], [`NdImage`],
-//! ...) and links one plugin crate per enabled feature. Depend on this crate,
-//! not on `imageio-core` alone: a plugin registers only when a crate the
-//! program uses names it, and this crate names every plugin its features
-//! enable.
+//! Published as the package `imageio-rs`; the library is `imageio`:
+//!
+//! ```toml
+//! [dependencies]
+//! imageio-rs = "0.1"
+//! ```
+//!
+//! This facade is a table of contents: the verbs ([`imread`], [`imwrite`],
+//! [`imiter`], [`improps`], [`immeta`], [`imopen`], [`imencode`],
+//! [`imdecode`]), their options and types ([`NdImage`], [`DType`],
+//! [`Error`], ...), the buffer-level [`ImageIO`] API (feature `buffer`),
+//! the plugin-author API in [`plugin`], and one plugin crate per enabled
+//! feature. Depend on this crate, not on `imageio-core` alone: a plugin
+//! registers only when a crate the program uses names it, and this crate
+//! names every plugin its features enable.
 //!
 //! ```
 //! use imageio::{imread, imencode, imdecode, improps, NdImage, DType};
@@ -21,7 +30,26 @@
 //! ```
 #![deny(missing_docs)]
 
-pub use imageio_core::*;
+mod known;
+
+pub use imageio_core::{
+    imdecode, imdecode_with, imencode, imencode_with, imiter, imiter_with, immeta, immeta_with,
+    imopen, improps, improps_with, imread, imread_with, imwrite, imwrite_with,
+};
+pub use imageio_core::{
+    DType, Element, Error, ErrorKind, HttpOptions, ImageFile, ImageIter, ImageProperties, Index,
+    IoMode, Limits, Metadata, Mode, NdImage, ReadOptions, Result, SharedBytes, Uri, Value,
+    WriteOptions, STANDARD_IMAGES,
+};
+
+/// The `ndarray` the arrays are made of, so users need no version match.
+pub use imageio_core::ndarray;
+
+/// The plugin-author API: the [`Reader`](plugin::Reader) and
+/// [`Writer`](plugin::Writer) traits, registration, routing
+/// ([`plugins`](plugin::plugins), [`routes`](plugin::routes)). Users of the
+/// verbs never need it.
+pub use imageio_core::plugin;
 
 mod imageio_api;
 /// The buffer-level API: [`ImageIO`]'s six calls (`read_from_file`,
@@ -53,15 +81,17 @@ pub use imageio_png as png;
 #[cfg(feature = "gif")]
 pub use imageio_gif as gif;
 
-/// The jpeg plugin.
+/// JPEG: zune-jpeg decoding, DCT-domain thumbnails, EXIF/ICC/orientation;
+/// baseline and progressive writing.
 #[cfg(feature = "jpeg")]
 pub use imageio_jpeg as jpeg;
 
-/// The ffmpeg plugin.
+/// Video through the system FFmpeg libraries; cameras (`<videoN>`) with
+/// `ffmpeg-device`.
 #[cfg(feature = "ffmpeg")]
 pub use imageio_ffmpeg as ffmpeg;
 
-/// The pdf plugin.
+/// PDF: the images placed on each page, pages rendered, pages written.
 #[cfg(feature = "pdf")]
 pub use imageio_pdf as pdf;
 
