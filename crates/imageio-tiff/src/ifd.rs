@@ -1,7 +1,8 @@
-//! The raw IFD chain (walked without reading tag values or pixels) and the
-//! [`Overlay`]: a view of the file whose header points to a directory written
-//! here, so that the `tiff` crate decodes the chunks of a page as plain
-//! min-is-black samples whatever the page's photometric interpretation.
+//! The raw IFD chain ([`Chain`]: walked without reading tag values or
+//! pixels) and the [`Overlay`]: a view of the file whose header points to a
+//! directory written here, so that the `tiff` crate decodes the chunks of a
+//! page as plain min-is-black samples whatever the page's photometric
+//! interpretation.
 //!
 //! The `tiff` crate decodes only the colour types it knows (no palette, no
 //! 10/12-bit, CMYK with extra samples dropped, ...). Its chunk decoder itself
@@ -10,16 +11,31 @@
 //! page's compression, predictor, chunk offsets and byte counts (copied
 //! verbatim: they still point into the original bytes) and describes the
 //! samples as min-is-black; this plugin then applies the photometric
-//! interpretation itself.
+//! interpretation itself. Why this is not done with the `tiff` crate's own
+//! directory types is in the crate documentation (lib.rs).
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::io::{self, Read, Seek, SeekFrom};
 use std::sync::{Arc, Mutex};
 
 use imageio_core::{Error, Result, SharedBytes};
+use tiff::tags::{PhotometricInterpretation, Tag, Type};
 
-/// The largest number of pages followed in one file.
+/// The largest number of pages followed in one file (the only page cap of
+/// this crate; a file's length caps it further, see [`Format::max_pages`]).
 pub(crate) const MAX_PAGES: usize = 1 << 20;
+
+/// The smallest directory that can be a page: the entry count, one entry
+/// (TIFF 6.0: "each IFD must have at least one entry") and the next link.
+const MIN_IFD_LEN: u64 = 2 + 12 + 4;
+/// The same in BigTIFF (8-byte count, 20-byte entry, 8-byte link).
+const MIN_BIG_IFD_LEN: u64 = 8 + 20 + 8;
+
+/// `N` bytes of `d` at `at`; `None` past the end (no overflow on any `at`).
+fn bytes_at<const N: usize>(d: &[u8], at: u64) -> Option<[u8; N]> {
+    let start = usize::try_from(at).ok()?;
+    d.get(start..start.checked_add(N)?)?.try_into().ok()
+}
 
 /// Byte order and offset size of a file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -56,8 +72,19 @@ impl Format {
         }
     }
 
+    /// The most pages a file of `len` bytes can hold: [`MAX_PAGES`], and one
+    /// smallest directory per page.
+    pub fn max_pages(&self, len: u64) -> usize {
+        let min = if self.bigtiff {
+            MIN_BIG_IFD_LEN
+        } else {
+            MIN_IFD_LEN
+        };
+        usize::try_from(len / min).map_or(MAX_PAGES, |n| n.min(MAX_PAGES))
+    }
+
     fn u16(&self, d: &[u8], at: u64) -> Option<u16> {
-        let b: [u8; 2] = d.get(at as usize..at as usize + 2)?.try_into().ok()?;
+        let b = bytes_at(d, at)?;
         Some(if self.big_endian {
             u16::from_be_bytes(b)
         } else {
@@ -65,7 +92,7 @@ impl Format {
         })
     }
     fn u32(&self, d: &[u8], at: u64) -> Option<u32> {
-        let b: [u8; 4] = d.get(at as usize..at as usize + 4)?.try_into().ok()?;
+        let b = bytes_at(d, at)?;
         Some(if self.big_endian {
             u32::from_be_bytes(b)
         } else {
@@ -73,12 +100,20 @@ impl Format {
         })
     }
     fn u64(&self, d: &[u8], at: u64) -> Option<u64> {
-        let b: [u8; 8] = d.get(at as usize..at as usize + 8)?.try_into().ok()?;
+        let b = bytes_at(d, at)?;
         Some(if self.big_endian {
             u64::from_be_bytes(b)
         } else {
             u64::from_le_bytes(b)
         })
+    }
+    /// A count or offset: 4 bytes in classic TIFF, 8 in BigTIFF.
+    fn word(&self, d: &[u8], at: u64) -> Option<u64> {
+        if self.bigtiff {
+            self.u64(d, at)
+        } else {
+            self.u32(d, at).map(u64::from)
+        }
     }
     fn put16(&self, v: u16) -> [u8; 2] {
         if self.big_endian {
@@ -101,11 +136,20 @@ impl Format {
             v.to_le_bytes()
         }
     }
+    /// Bytes of one directory entry.
     fn entry_len(&self) -> u64 {
         if self.bigtiff {
             20
         } else {
             12
+        }
+    }
+    /// Bytes of a directory's entry count (and of its next link).
+    fn word_len(&self) -> u64 {
+        if self.bigtiff {
+            8
+        } else {
+            4
         }
     }
     /// The header of a file of this format whose first IFD is at `first`.
@@ -125,15 +169,70 @@ impl Format {
     }
 }
 
-/// One raw directory entry: tag, type, count and the value field as stored
-/// (4 or 8 bytes, in the file's byte order; an offset when the value does
-/// not fit).
+/// One raw directory entry: tag, field type (kept as stored: entries of
+/// types unknown to the `tiff` crate are copied too), count and the value
+/// field as stored (4 or 8 bytes, in the file's byte order; an offset when
+/// the value does not fit).
 #[derive(Clone, Debug)]
 pub(crate) struct RawEntry {
-    pub tag: u16,
+    pub tag: Tag,
     pub typ: u16,
     pub count: u64,
     pub field: [u8; 8],
+}
+
+/// Where a directory lies: its number of entries, where the first starts
+/// and where its next link is.
+struct Span {
+    entries: u64,
+    first: u64,
+    link: u64,
+}
+
+/// The extent of the directory at `offset`, checked to lie in `data`
+/// before anything is allocated for it.
+fn span(data: &[u8], f: Format, offset: u64) -> Result<Span> {
+    let bad = || {
+        Error::decode(format!(
+            "TIFF: the directory at offset {offset} is truncated"
+        ))
+    };
+    let entries = if f.bigtiff {
+        f.u64(data, offset)
+    } else {
+        f.u16(data, offset).map(u64::from)
+    }
+    .ok_or_else(bad)?;
+    let first = offset.checked_add(if f.bigtiff { 8 } else { 2 });
+    let link = entries
+        .checked_mul(f.entry_len())
+        .zip(first)
+        .and_then(|(len, first)| first.checked_add(len))
+        .filter(|&l| l.saturating_add(f.word_len()) <= data.len() as u64)
+        .ok_or_else(bad)?;
+    Ok(Span {
+        entries,
+        first: first.ok_or_else(bad)?,
+        link,
+    })
+}
+
+/// The entry at `at` (inside a [`span`]).
+fn entry(data: &[u8], f: Format, at: u64) -> Option<RawEntry> {
+    let mut field = [0u8; 8];
+    let count = if f.bigtiff {
+        field = bytes_at(data, at.checked_add(12)?)?;
+        f.u64(data, at.checked_add(4)?)?
+    } else {
+        field[..4].copy_from_slice(&bytes_at::<4>(data, at.checked_add(8)?)?);
+        f.u32(data, at.checked_add(4)?)? as u64
+    };
+    Some(RawEntry {
+        tag: Tag::from_u16_exhaustive(f.u16(data, at)?),
+        typ: f.u16(data, at.checked_add(2)?)?,
+        count,
+        field,
+    })
 }
 
 /// Reads the entries of the directory at `offset` and the offset of the next one.
@@ -142,133 +241,160 @@ pub(crate) fn read_entries(
     f: Format,
     offset: u64,
 ) -> Result<(Vec<RawEntry>, Option<u64>)> {
-    let bad = || {
-        Error::decode(format!(
-            "TIFF: the directory at offset {offset} is truncated"
-        ))
-    };
-    let (n, mut at) = if f.bigtiff {
-        (f.u64(data, offset).ok_or_else(bad)?, offset + 8)
-    } else {
-        (f.u16(data, offset).ok_or_else(bad)? as u64, offset + 2)
-    };
-    let end = n
-        .checked_mul(f.entry_len())
-        .and_then(|l| l.checked_add(at))
-        .filter(|&e| e <= data.len() as u64)
-        .ok_or_else(bad)?;
-    let mut entries = Vec::with_capacity(n as usize);
-    while at < end {
-        let tag = f.u16(data, at).ok_or_else(bad)?;
-        let typ = f.u16(data, at + 2).ok_or_else(bad)?;
-        let mut field = [0u8; 8];
-        let count = if f.bigtiff {
-            field.copy_from_slice(&data[at as usize + 12..at as usize + 20]);
-            f.u64(data, at + 4).ok_or_else(bad)?
-        } else {
-            field[..4].copy_from_slice(&data[at as usize + 8..at as usize + 12]);
-            f.u32(data, at + 4).ok_or_else(bad)? as u64
-        };
-        entries.push(RawEntry {
-            tag,
-            typ,
-            count,
-            field,
-        });
-        at += f.entry_len();
-    }
-    let next = if f.bigtiff {
-        f.u64(data, end)
-    } else {
-        f.u32(data, end).map(u64::from)
-    };
-    Ok((entries, next.filter(|&o| o != 0)))
+    let s = span(data, f, offset)?;
+    // The span lies in `data`: every entry is there, and so are their count.
+    let entries = (0..s.entries)
+        .map(|i| entry(data, f, s.first + i * f.entry_len()))
+        .collect::<Option<Vec<_>>>()
+        .ok_or_else(|| Error::internal("TIFF: an entry outside its checked directory"))?;
+    Ok((entries, f.word(data, s.link).filter(|&o| o != 0)))
 }
 
-/// The offsets of every page's directory, following the chain from the
-/// header. A broken first directory is an error; after it, a loop or a
-/// directory outside the file ends the chain (as libtiff and tifffile do,
-/// the pages before it stay readable).
-pub(crate) fn walk(data: &[u8], f: Format, first: u64) -> Result<Vec<u64>> {
-    let mut pages = Vec::new();
-    let mut seen = HashSet::new();
-    let mut next = Some(first).filter(|&o| o != 0);
-    while let Some(off) = next {
-        if !seen.insert(off) {
-            break;
+/// The page directories of a file, found by following the chain from the
+/// header lazily, one link at a time, without reading any entry. A broken
+/// first directory is an error; after it, a loop, a directory outside the
+/// file, an empty directory or more directories than the file can hold ends
+/// the chain (as libtiff and tifffile do, the pages before stay readable).
+pub(crate) struct Chain {
+    f: Format,
+    pages: Vec<u64>,
+    seen: HashSet<u64>,
+    next: Option<u64>,
+    cap: usize,
+}
+
+impl Chain {
+    /// The chain of a file of `len` bytes whose first directory is at `first`.
+    pub fn new(f: Format, len: u64, first: u64) -> Chain {
+        Chain {
+            f,
+            pages: Vec::new(),
+            seen: HashSet::new(),
+            next: Some(first).filter(|&o| o != 0),
+            cap: f.max_pages(len),
         }
-        if pages.len() >= MAX_PAGES {
+    }
+
+    /// The number of pages found so far (all of them after [`Chain::count`]).
+    pub fn found(&self) -> usize {
+        self.pages.len()
+    }
+
+    /// The directory offset of page `index`, walking only as far as needed;
+    /// `None` when the chain ends before it.
+    pub fn get(&mut self, data: &[u8], index: usize) -> Result<Option<u64>> {
+        while self.pages.len() <= index {
+            if !self.step(data)? {
+                return Ok(None);
+            }
+        }
+        Ok(Some(self.pages[index]))
+    }
+
+    /// Walks to the end: the number of pages (at least one).
+    pub fn count(&mut self, data: &[u8]) -> Result<usize> {
+        while self.step(data)? {}
+        if self.pages.is_empty() {
+            return Err(Error::decode("TIFF: the file has no image directory"));
+        }
+        Ok(self.pages.len())
+    }
+
+    /// Follows one link; `false` when the chain has ended.
+    fn step(&mut self, data: &[u8]) -> Result<bool> {
+        let Some(off) = self.next else {
+            return Ok(false);
+        };
+        if self.pages.len() >= MAX_PAGES {
             return Err(Error::limit(format!("TIFF: more than {MAX_PAGES} pages")));
         }
-        next = match read_entries(data, f, off) {
-            Ok((_, n)) => n,
-            Err(e) if pages.is_empty() => return Err(e),
-            Err(_) => break,
-        };
-        pages.push(off);
+        match self.link_of(data, off) {
+            Ok(next) => {
+                self.seen.insert(off);
+                self.pages.push(off);
+                self.next = next;
+                Ok(true)
+            }
+            Err(e) if self.pages.is_empty() => Err(e),
+            Err(_) => {
+                self.next = None;
+                Ok(false)
+            }
+        }
     }
-    if pages.is_empty() {
-        return Err(Error::decode("TIFF: the file has no image directory"));
+
+    /// The next link of the directory at `off`, or why it is not a page.
+    fn link_of(&self, data: &[u8], off: u64) -> Result<Option<u64>> {
+        if self.seen.contains(&off) {
+            return Err(Error::decode(format!(
+                "TIFF: the directory chain loops back to offset {off}"
+            )));
+        }
+        if self.pages.len() >= self.cap {
+            return Err(Error::decode(format!(
+                "TIFF: more directories than a file of {} bytes can hold",
+                data.len()
+            )));
+        }
+        let s = span(data, self.f, off)?;
+        if s.entries == 0 {
+            return Err(Error::decode(format!(
+                "TIFF: the directory at offset {off} has no entries"
+            )));
+        }
+        Ok(self.f.word(data, s.link).filter(|&o| o != 0))
     }
-    Ok(pages)
 }
 
 /// A directory under construction, serialised in a file's format.
 pub(crate) struct DirBuilder {
     f: Format,
-    entries: Vec<RawEntry>,
+    /// By tag number: sorted as TIFF wants, one entry per tag.
+    entries: BTreeMap<u16, RawEntry>,
 }
-
-/// TIFF field types used here.
-pub(crate) const SHORT: u16 = 3;
-pub(crate) const LONG: u16 = 4;
 
 impl DirBuilder {
     pub fn new(f: Format) -> Self {
         DirBuilder {
             f,
-            entries: Vec::new(),
+            entries: BTreeMap::new(),
         }
     }
-    /// Adds an entry copied from the original file.
-    pub fn raw(&mut self, e: &RawEntry) {
-        self.entries.retain(|x| x.tag != e.tag);
-        self.entries.push(e.clone());
+    /// Adds an entry copied from the original file (replacing one of its tag).
+    pub fn raw(&mut self, e: RawEntry) {
+        self.entries.insert(e.tag.to_u16(), e);
     }
     /// Adds a one-value SHORT entry.
-    pub fn short(&mut self, tag: u16, v: u16) {
+    pub fn short(&mut self, tag: Tag, v: u16) {
         let mut field = [0u8; 8];
         field[..2].copy_from_slice(&self.f.put16(v));
-        self.raw(&RawEntry {
-            tag,
-            typ: SHORT,
-            count: 1,
-            field,
-        });
+        self.one(tag, Type::SHORT, field);
     }
     /// Adds a one-value LONG entry.
-    pub fn long(&mut self, tag: u16, v: u32) {
+    pub fn long(&mut self, tag: Tag, v: u32) {
         let mut field = [0u8; 8];
         field[..4].copy_from_slice(&self.f.put32(v));
-        self.raw(&RawEntry {
+        self.one(tag, Type::LONG, field);
+    }
+    fn one(&mut self, tag: Tag, typ: Type, field: [u8; 8]) {
+        self.raw(RawEntry {
             tag,
-            typ: LONG,
+            typ: typ.to_u16(),
             count: 1,
             field,
         });
     }
     /// The serialised directory (next offset 0).
-    fn bytes(mut self) -> Vec<u8> {
+    fn bytes(self) -> Vec<u8> {
         let f = self.f;
-        self.entries.sort_by_key(|e| e.tag);
         let mut out = Vec::new();
         if f.bigtiff {
             out.extend_from_slice(&f.put64(self.entries.len() as u64));
         } else {
             out.extend_from_slice(&f.put16(self.entries.len() as u16));
         }
-        for e in &self.entries {
-            out.extend_from_slice(&f.put16(e.tag));
+        for (tag, e) in &self.entries {
+            out.extend_from_slice(&f.put16(*tag));
             out.extend_from_slice(&f.put16(e.typ));
             if f.bigtiff {
                 out.extend_from_slice(&f.put64(e.count));
@@ -317,13 +443,34 @@ impl Overlay {
     /// tags of the real directories through the `tiff` crate.
     pub fn bootstrap(data: SharedBytes, f: Format) -> Overlay {
         let mut d = DirBuilder::new(f);
-        d.long(256, 1);
-        d.long(257, 1);
-        d.short(258, 8);
-        d.short(262, 1);
-        d.long(273, 0);
-        d.long(279, 1);
+        d.long(Tag::ImageWidth, 1);
+        d.long(Tag::ImageLength, 1);
+        d.short(Tag::BitsPerSample, 8);
+        d.short(
+            Tag::PhotometricInterpretation,
+            PhotometricInterpretation::BlackIsZero.to_u16(),
+        );
+        d.long(Tag::StripOffsets, 0);
+        d.long(Tag::StripByteCounts, 1);
         Overlay::new(data, d, None)
+    }
+
+    /// Copies from `src` (which starts at `pos`) into `buf`.
+    fn copy(buf: &mut [u8], src: &[u8]) -> usize {
+        let n = src.len().min(buf.len());
+        buf[..n].copy_from_slice(&src[..n]);
+        n
+    }
+
+    /// Reads from the original data, logging the range.
+    fn read_data(&self, pos: u64, buf: &mut [u8]) -> usize {
+        let n = Overlay::copy(buf, &self.data[pos as usize..]);
+        if let Some(log) = &self.log {
+            log.lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push((pos, pos + n as u64));
+        }
+        n
     }
 }
 
@@ -331,30 +478,17 @@ impl Read for Overlay {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let pos = self.pos;
         let len = self.data.len() as u64;
+        let tail_end = self.tail_at + self.tail.len() as u64;
         let n = if pos < self.head.len() as u64 {
-            let src = &self.head[pos as usize..];
-            let n = src.len().min(buf.len());
-            buf[..n].copy_from_slice(&src[..n]);
-            n
+            Overlay::copy(buf, &self.head[pos as usize..])
         } else if pos < len {
-            let src = &self.data[pos as usize..];
-            let n = src.len().min(buf.len());
-            buf[..n].copy_from_slice(&src[..n]);
-            if let Some(log) = &self.log {
-                log.lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .push((pos, pos + n as u64));
-            }
-            n
+            self.read_data(pos, buf)
         } else if pos < self.tail_at {
             let n = ((self.tail_at - pos) as usize).min(buf.len());
             buf[..n].fill(0);
             n
-        } else if pos < self.tail_at + self.tail.len() as u64 {
-            let src = &self.tail[(pos - self.tail_at) as usize..];
-            let n = src.len().min(buf.len());
-            buf[..n].copy_from_slice(&src[..n]);
-            n
+        } else if pos < tail_end {
+            Overlay::copy(buf, &self.tail[(pos - self.tail_at) as usize..])
         } else {
             0
         };
@@ -388,24 +522,69 @@ impl Seek for Overlay {
 mod tests {
     use super::*;
 
+    fn walk(d: &[u8], f: Format, first: u64) -> Result<Vec<u64>> {
+        let mut c = Chain::new(f, d.len() as u64, first);
+        c.count(d)?;
+        Ok(c.pages)
+    }
+
+    /// A little-endian classic file with two one-entry directories, at 8
+    /// and 26.
+    fn two_pages() -> Vec<u8> {
+        let mut d = b"II*\0\x08\0\0\0".to_vec();
+        let entry = [0, 1, 3, 0, 1, 0, 0, 0, 5, 0, 0, 0]; // ImageWidth SHORT 5
+        d.extend_from_slice(&[1, 0]);
+        d.extend_from_slice(&entry);
+        d.extend_from_slice(&[26, 0, 0, 0]); // IFD at 8, next 26
+        d.extend_from_slice(&[1, 0]);
+        d.extend_from_slice(&entry);
+        d.extend_from_slice(&[0, 0, 0, 0]); // IFD at 26, next 0
+        d
+    }
+
     #[test]
     fn header_and_walk() {
-        // A little-endian classic file with two empty directories.
-        let mut d = b"II*\0\x08\0\0\0".to_vec();
-        d.extend_from_slice(&[0, 0, 14, 0, 0, 0]); // IFD at 8: 0 entries, next 14
-        d.extend_from_slice(&[0, 0, 0, 0, 0, 0]); // IFD at 14: 0 entries, next 0
+        let mut d = two_pages();
         let (f, first) = Format::sniff(&d).unwrap();
         assert_eq!((f.big_endian, f.bigtiff, first), (false, false, 8));
-        assert_eq!(walk(&d, f, first).unwrap(), vec![8, 14]);
+        assert_eq!(walk(&d, f, first).unwrap(), vec![8, 26]);
+        let (entries, next) = read_entries(&d, f, 8).unwrap();
+        assert_eq!(
+            (entries.len(), entries[0].tag, next),
+            (1, Tag::ImageWidth, Some(26))
+        );
         // A loop ends the chain, it does not hang.
-        d[16] = 8;
-        assert_eq!(walk(&d, f, first).unwrap(), vec![8, 14]);
+        d[40] = 8;
+        assert_eq!(walk(&d, f, first).unwrap(), vec![8, 26]);
         // So does a next directory outside the file; a broken first one is an error.
-        d[16] = 200;
-        assert_eq!(walk(&d, f, first).unwrap(), vec![8, 14]);
+        d[40] = 200;
+        assert_eq!(walk(&d, f, first).unwrap(), vec![8, 26]);
         assert!(walk(&d, f, 300).is_err());
+        assert!(walk(&d, f, u64::MAX - 1).is_err());
+        // And an empty directory (no entries): not a page.
+        d[40] = 0;
+        d[26] = 0;
+        assert_eq!(walk(&d, f, first).unwrap(), vec![8]);
         assert!(Format::sniff(b"MM\0+\0\x08\0\0\0\0\0\0\0\0\0\x10")
             .is_some_and(|(f, o)| f.bigtiff && f.big_endian && o == 16));
         assert!(Format::sniff(b"PK\x03\x04").is_none());
+    }
+
+    #[test]
+    fn pages_are_capped_by_the_file_length() {
+        let f = Format {
+            big_endian: false,
+            bigtiff: false,
+        };
+        assert_eq!(f.max_pages(44), 2);
+        assert_eq!(f.max_pages(u64::MAX), MAX_PAGES);
+        let big = Format { bigtiff: true, ..f };
+        assert_eq!(big.max_pages(71), 1);
+        // A chain longer than the cap (possible only with directories that
+        // overlap) ends at the cap.
+        let d = two_pages();
+        let mut c = Chain::new(f, d.len() as u64, 8);
+        c.cap = 1;
+        assert_eq!(c.count(&d).unwrap(), 1);
     }
 }

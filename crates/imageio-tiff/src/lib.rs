@@ -40,6 +40,48 @@
 //! `compression` (none, lzw, deflate, packbits), `predictor` (horizontal,
 //! integer samples), `description`, `software`, `dpi` and `bigtiff`.
 //!
+//! ## What the `tiff` crate does, and the directory code kept here
+//!
+//! Tag values are read with the `tiff` crate (`Decoder::read_directory`,
+//! `read_directory_tags`, `find_tag_unsigned_vec`, ...), strips and tiles
+//! are decoded by it (`read_chunk_bytes`), every code is named with its
+//! `tiff::tags` enums (`Tag`, `CompressionMethod`,
+//! `PhotometricInterpretation`, `PlanarConfiguration`, `SampleFormat`,
+//! `Predictor`; `Tag::Unknown` behind a named constant only for what the
+//! crate does not name), and pages are written with its encoder
+//! (`TiffEncoder::new`/`new_big`, `new_image`, `write_tag`, `write_data`).
+//! Two things stay in this crate's `ifd.rs`, because tiff 0.11 cannot do them
+//! within the bounds this plugin keeps:
+//!
+//! - **Walking the page chain** (`n_images`, `Index::At(n)`). The decoder's
+//!   own walk (`Decoder::new`, `next_image`, `seek_to_image`) builds its
+//!   image description for every directory it passes: it reads that page's
+//!   whole strip or tile offset and byte-count arrays (time and memory in the
+//!   number of chunks of every page before the one asked for) and fails on
+//!   pages it cannot describe (no PhotometricInterpretation, different bit
+//!   depths or sample formats per sample, ...); `Decoder::new` does so for
+//!   the first page, so it cannot even open such files. `read_directory` alone
+//!   reads every entry into a map and, in BigTIFF, iterates the stored 64-bit
+//!   entry count until a read fails, where a bounds check suffices. The walk
+//!   here reads two numbers per page (entry count and next link), checks the
+//!   directory lies in the file before reading it, detects loops with a hash
+//!   set and stops at one page cap, `MAX_PAGES` (2^20), lowered to what the
+//!   file's length can hold: one directory of at least one entry per page,
+//!   18 bytes (36 in BigTIFF). The crate reads tag values only for the
+//!   page asked for, through a decoder opened once on a synthetic 1x1
+//!   directory (so any file opens).
+//! - **The synthetic directory** that shows a page's chunks to the chunk
+//!   decoder as min-is-black samples (the crate decodes palette, 10/12-bit,
+//!   CMYK with extra samples, subsampled YCbCr, ... only that way). The
+//!   decoder takes a directory only from its stream, so the directory is
+//!   serialised behind the file's bytes. Its entries for the chunks are the
+//!   page's own, copied verbatim: tiff 0.11's `ifd::Entry` exposes type and
+//!   count but not its value/offset field (`offset()` is crate-private), so
+//!   a `Directory` it read cannot be written back; and its encoder writes
+//!   only the host's byte order (the header is `II` on little-endian
+//!   machines) while this directory must keep the file's, in which the copied
+//!   entries and the chunk data are.
+//!
 //! You probably want the `imageio` facade, which links this plugin with its
 //! `tiff` feature (on by default).
 //!
@@ -57,7 +99,10 @@
 #![deny(missing_docs)]
 
 mod ifd;
+mod metadata;
+mod page;
 mod read;
+mod samples;
 mod write;
 
 use imageio_core::{Error, IoMode, OptionKind, OptionSpec, Plugin, PluginInfo, Request, Signature};

@@ -141,14 +141,9 @@ fn samples<T: Element>(image: &NdImage) -> Vec<T> {
     }
 }
 
-fn write_page<K: TiffKind>(
-    enc: TiffEncoder<Writer, K>,
-    image: &NdImage,
-    o: &PageOptions,
-) -> Result<TiffEncoder<Writer, K>> {
-    let mut enc = enc
-        .with_compression(o.compression)
-        .with_predictor(o.predictor);
+/// The page's `(height, width)` and samples per pixel: `(H, W)` or
+/// `(H, W, C)` with C = 1..4.
+fn page_dims(image: &NdImage) -> Result<((u32, u32), usize)> {
     let shape = image.shape();
     let (h, w, c) = match *shape {
         [h, w] => (h, w, 1),
@@ -164,7 +159,15 @@ fn write_page<K: TiffKind>(
         u32::try_from(h).map_err(|_| Error::invalid_input("the image is too tall for TIFF"))?,
         u32::try_from(w).map_err(|_| Error::invalid_input("the image is too wide for TIFF"))?,
     );
-    if c == 2 && o.predictor != Predictor::None {
+    Ok((dims, c))
+}
+
+/// The predictor applies to integer samples, and not to gray+alpha.
+fn check_predictor(o: &PageOptions, channels: usize, dtype: DType) -> Result<()> {
+    if o.predictor == Predictor::None {
+        return Ok(());
+    }
+    if channels == 2 {
         // tiff 0.11's encoder differences gray+alpha rows with a stride of one
         // sample (the colour type's), not two: the file would not read back.
         return Err(Error::unsupported(
@@ -172,11 +175,24 @@ fn write_page<K: TiffKind>(
              crate predicts them wrongly); write without a predictor",
         ));
     }
-    if o.predictor != Predictor::None && image.dtype().is_float() {
+    if dtype.is_float() {
         return Err(Error::invalid_option(
             "the horizontal predictor applies to integer samples only, not to floats",
         ));
     }
+    Ok(())
+}
+
+fn write_page<K: TiffKind>(
+    enc: TiffEncoder<Writer, K>,
+    image: &NdImage,
+    o: &PageOptions,
+) -> Result<TiffEncoder<Writer, K>> {
+    let mut enc = enc
+        .with_compression(o.compression)
+        .with_predictor(o.predictor);
+    let (dims, c) = page_dims(image)?;
+    check_predictor(o, c, image.dtype())?;
     macro_rules! gray {
         ($t:ty, $ct:ty) => {
             put::<$ct, K>(&mut enc, dims, &samples::<$t>(image), c == 2, o)
