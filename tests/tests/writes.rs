@@ -2,13 +2,17 @@
 //! number of bytes, or whose process is killed, leaves the previous file
 //! byte-identical and no temporary file; `overwrite(false)` under a race
 //! between threads and between processes lets exactly one writer win; a full
-//! disk and a denied directory give clean errors that name the path.
+//! disk and a denied directory give clean errors that name the path. For
+//! every writing format, a streaming write handle whose write failed, or that
+//! wrote no image, commits nothing on close.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use imageio::test_hooks::fail_file_writes_after_for_tests as fail_after;
-use imageio::{imencode, imread, imwrite, imwrite_with, ErrorKind, NdImage, WriteOptions};
+use imageio_core::test_hooks::fail_file_writes_after_for_tests as fail_after;
+use imageio::{
+    imencode, imread, imwrite, imwrite_with, ErrorKind, ImageFile, NdImage, WriteOptions,
+};
 use imageio_tests::reliability::{child_command, dir_names, pattern, run_child};
 
 /// The formats every writing test covers: each writing plugin once, plus
@@ -18,8 +22,8 @@ fn write_extensions() -> Vec<&'static str> {
     let mut v = vec![
         ".png", ".apng", ".tif", ".gif", ".npy", ".npz", ".bmp", ".webp", ".qoi",
     ];
-    for p in imageio::plugins().expect("registry") {
-        if let Some(e) = p.write_extensions.first() {
+    for p in imageio::plugin::plugins().expect("registry") {
+        if let Some(e) = p.write_extensions().first() {
             if !v.contains(e) {
                 v.push(e);
             }
@@ -423,4 +427,93 @@ fn child_helpers_do_nothing_in_a_normal_run() {
     let out = run_child("race_writer_child", &[]);
     assert!(out.status.success());
     assert!(!String::from_utf8_lossy(&out.stdout).contains("RACE-RESULT"));
+}
+
+/// A target holding an old file, and a check that it is still byte for byte
+/// that file with nothing beside it.
+struct OldTarget {
+    dir: tempfile::TempDir,
+    path: std::path::PathBuf,
+}
+
+const OLD: &[u8] = b"the previous file, which must survive";
+
+impl OldTarget {
+    fn new(ext: &str) -> OldTarget {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(format!("out{ext}"));
+        std::fs::write(&path, OLD).unwrap();
+        OldTarget { dir, path }
+    }
+    fn assert_untouched(&self, what: &str) {
+        assert_eq!(std::fs::read(&self.path).unwrap(), OLD, "{what}: target changed");
+        assert_eq!(dir_names(self.dir.path()).len(), 1, "{what}: stray files");
+    }
+}
+
+#[test]
+fn closing_a_write_handle_with_no_image_commits_nothing() {
+    for ext in write_extensions() {
+        let t = OldTarget::new(ext);
+        let f = match ImageFile::open_write(&t.path, &WriteOptions::new()) {
+            Ok(f) => f,
+            Err(e) => panic!("{ext}: open for writing: {e}"),
+        };
+        let e = f.close().expect_err(ext);
+        assert_eq!(e.kind(), ErrorKind::InvalidInput, "{ext}: {e}");
+        assert!(e.to_string().contains("nothing was written"), "{ext}: {e}");
+        t.assert_untouched(ext);
+    }
+}
+
+/// Images a writer refuses: a 5-d array, then one of another dtype and
+/// channel count than the first frame, then (for writers that store any
+/// array) an I/O failure injected below the output buffer.
+fn refused_images() -> Vec<NdImage> {
+    vec![
+        pattern(&[1, 2, 3, 4, 5], 7),
+        NdImage::from_shape_vec(&[3, 5, 2], vec![0.5f64; 30]).unwrap(),
+    ]
+}
+
+#[test]
+fn a_failed_streaming_write_poisons_the_handle_and_commits_nothing() {
+    for ext in write_extensions() {
+        let t = OldTarget::new(ext);
+        let good = image_for(ext, 3);
+        let mut f = ImageFile::open_write(&t.path, &WriteOptions::new()).unwrap();
+        f.write(&good).unwrap_or_else(|e| panic!("{ext}: first write: {e}"));
+        let failed = refused_images()
+            .into_iter()
+            .find_map(|bad| f.write_with(&bad, false).err());
+        let Some(first) = failed else {
+            // This writer stores any array (NPY/NPZ): fail it below the buffer.
+            poisoned_by_io(ext, &t, &good);
+            continue;
+        };
+        assert_ne!(first.kind(), ErrorKind::Internal, "{ext}: {first}");
+        let again = f.write(&good).expect_err(ext);
+        assert!(again.to_string().contains("an earlier write failed"), "{ext}: {again}");
+        assert_eq!(again.kind(), first.kind(), "{ext}");
+        let e = f.close().expect_err(ext);
+        assert_eq!(e.kind(), first.kind(), "{ext}: {e}");
+        assert!(e.to_string().contains(&format!("out{ext}")), "{ext}: names the file: {e}");
+        t.assert_untouched(ext);
+    }
+}
+
+/// A writer that takes every array: an I/O error injected after 16 bytes
+/// fails its write (streaming) or its close (writers that keep images), and
+/// either way nothing is committed.
+fn poisoned_by_io(ext: &str, t: &OldTarget, good: &NdImage) {
+    fail_after(Some(16));
+    let f = ImageFile::open_write(&t.path, &WriteOptions::new());
+    fail_after(None);
+    let mut f = f.unwrap();
+    let big = pattern(&[512, 512, 3], 9);
+    let r = f.write(good).and_then(|_| f.write(&big));
+    let closed = f.close();
+    assert!(r.is_err() || closed.is_err(), "{ext}: the injected failure surfaced");
+    assert!(closed.is_err(), "{ext}: close after a failure commits nothing");
+    t.assert_untouched(ext);
 }

@@ -56,14 +56,18 @@ tasks:
               feature (installs missing system packages first when run as root)
   tidy        check the workspace's structure: `//!` docs, publishable crates,
               directory names, plugins in the README table and the facade
+              (crates/imageio-rs: feature, `pub use`, `known!` row), no
+              citation of design documents kept outside the repository
   release [patch|minor|major|X.Y.Z] [--execute] [--skip-tests]
               print the release plan and the diff (dry run); with --execute:
               bump, update CHANGELOG.md, test, commit, tag vX.Y.Z, publish in
               dependency order (XTASK_PUBLISH_CMD, default `cargo publish -p`),
               skipping versions already published; rerun to resume
-  new-plugin NAME [--backend CRATE]
-              create crates/imageio-NAME from the template and add it to the
-              workspace, the facade (feature NAME) and the README's table
+  new-plugin NAME [--backend CRATE] [--read-only]
+              create crates/imageio-NAME from the template (a Format `.NAME`,
+              a Reader, a Writer unless --read-only, the PluginInfo, a test)
+              and add it to the workspace, the facade (feature NAME, `pub use`,
+              `known!` row), the tests' and fuzz features, the README's table
   bench --compare [--quick]
               generate a comparison set in target/bench-set, time our reads
               beside Pillow, OpenCV, tifffile, PyAV and imageio (a venv in

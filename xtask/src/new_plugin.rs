@@ -1,14 +1,19 @@
-//! `cargo xtask new-plugin NAME [--backend CRATE]`: creates
-//! `crates/imageio-NAME` from a template that compiles, registers and declines
-//! every request, and wires it in: root workspace members and
-//! `[workspace.dependencies]`, the facade's optional dependency, feature and
-//! `pub use`, the workspace tests' facade features, the README's plugin table.
+//! `cargo xtask new-plugin NAME [--backend CRATE] [--read-only]`: creates
+//! `crates/imageio-NAME` from a template on the plugin contract (a
+//! `Format` with the extension `.NAME` and a signature, claimed
+//! at `Rank::DEDICATED`; a `Reader`; a `Writer` unless `--read-only`; the
+//! `PluginInfo` with its read and write entries; `tests/registers.rs`) that
+//! compiles, registers and reads and writes a placeholder format, and wires it
+//! in: root workspace members and `[workspace.dependencies]`, the facade's
+//! (`crates/imageio-rs`) optional dependency, feature, `pub use` and row of
+//! its `known!` table, the workspace tests' and the fuzz crate's facade
+//! features, the README's plugin table.
 
 use std::path::Path;
 
 use toml_edit::{value, Array, DocumentMut, InlineTable, Item, Key, Value};
 
-use crate::tidy::readme_plugins;
+use crate::tidy::{readme_plugins, FACADE_KNOWN, FACADE_LIB};
 
 /// Names a plugin cannot take: crates and features that exist for another
 /// purpose, or words Cargo and the facade reserve.
@@ -25,31 +30,66 @@ pub const RESERVED: &[&str] = &[
     "http",
     "avif",
     "pillowlike",
+    "buffer",
+    "rs",
+    "camera",
+    "device",
 ];
+
+/// The facade's manifest.
+const FACADE_MANIFEST: &str = "crates/imageio-rs/Cargo.toml";
+
+/// What to generate besides the name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Template<'a> {
+    /// The backend crate, already in `[workspace.dependencies]`.
+    pub backend: Option<&'a str>,
+    /// False for a plugin that only reads (no `Writer`, `write: None`).
+    pub writes: bool,
+}
+
+impl Default for Template<'_> {
+    /// No backend yet; reads and writes.
+    fn default() -> Self {
+        Template {
+            backend: None,
+            writes: true,
+        }
+    }
+}
 
 /// Parses the arguments and scaffolds the plugin into the workspace at `root`.
 pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
     let mut name = None;
     let mut backend = None;
+    let mut writes = true;
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
             "--backend" => {
                 backend = Some(it.next().ok_or("--backend needs a crate name")?.clone());
             }
+            "--read-only" => writes = false,
             s if s.starts_with('-') => return Err(format!("unknown option {s}")),
             s if name.is_none() => name = Some(s.to_owned()),
             s => return Err(format!("unexpected argument {s}: give one NAME")),
         }
     }
-    let name = name.ok_or("usage: cargo xtask new-plugin NAME [--backend CRATE]")?;
-    let files = scaffold(root, &name, backend.as_deref())?;
+    let name = name.ok_or("usage: cargo xtask new-plugin NAME [--backend CRATE] [--read-only]")?;
+    let template = Template {
+        backend: backend.as_deref(),
+        writes,
+    };
+    let files = scaffold(root, &name, template)?;
     eprintln!("created crates/imageio-{name}; changed:");
     for f in files {
         eprintln!("  {f}");
     }
     eprintln!(
-        "next: fill in src/lib.rs (see CONTRIBUTING.md), then `cargo run -p imageio-cli -- plugins`"
+        "next: `cargo test -p imageio-{name}`, then replace the placeholder format in \
+         src/lib.rs with the real one (see CONTRIBUTING.md) and keep the `known!` row in \
+         {FACADE_KNOWN} in step with its claims; \
+         `cargo run -p imageio-cli --features imageio/{name} -- plugins` lists it"
     );
     Ok(())
 }
@@ -85,7 +125,9 @@ pub fn validate_name(name: &str) -> Result<(), String> {
 }
 
 /// Creates the crate and edits the workspace; returns the files touched.
-pub fn scaffold(root: &Path, name: &str, backend: Option<&str>) -> Result<Vec<String>, String> {
+/// Checks everything before writing anything.
+pub fn scaffold(root: &Path, name: &str, template: Template<'_>) -> Result<Vec<String>, String> {
+    let Template { backend, writes } = template;
     validate_name(name)?;
     if let Some(b) = backend {
         let ok = !b.is_empty()
@@ -103,10 +145,12 @@ pub fn scaffold(root: &Path, name: &str, backend: Option<&str>) -> Result<Vec<St
         ));
     }
     let root_manifest = read(root, "Cargo.toml")?;
-    let facade_manifest = read(root, "crates/imageio/Cargo.toml")?;
-    let facade_lib = read(root, "crates/imageio/src/lib.rs")?;
+    let facade_manifest = read(root, FACADE_MANIFEST)?;
+    let facade_lib = read(root, FACADE_LIB)?;
+    let facade_known = read(root, FACADE_KNOWN)?;
     let readme = read(root, "README.md")?;
     let tests_manifest = read(root, "tests/Cargo.toml").ok();
+    let fuzz_manifest = read(root, "fuzz/Cargo.toml").ok();
 
     let mut doc = parse("Cargo.toml", &root_manifest)?;
     let version = doc["workspace"]["package"]["version"]
@@ -126,10 +170,15 @@ pub fn scaffold(root: &Path, name: &str, backend: Option<&str>) -> Result<Vec<St
         }
         None => String::new(),
     };
-    let mut facade_doc = parse("crates/imageio/Cargo.toml", &facade_manifest)?;
+    let mut facade_doc = parse(FACADE_MANIFEST, &facade_manifest)?;
     if facade_doc["features"].get(name).is_some() {
         return Err(format!(
-            "crates/imageio/Cargo.toml already has a feature {name:?}: pick another name"
+            "{FACADE_MANIFEST} already has a feature {name:?}: pick another name"
+        ));
+    }
+    if crate::tidy::known_crates(&facade_known).contains(&krate) {
+        return Err(format!(
+            "{FACADE_KNOWN} already has a row for {krate}: pick another name"
         ));
     }
     if readme_plugins(&readme).contains(&krate) {
@@ -149,7 +198,7 @@ pub fn scaffold(root: &Path, name: &str, backend: Option<&str>) -> Result<Vec<St
     let feature_doc = format!("## The {name} plugin.\n");
     let features = facade_doc["features"]
         .as_table_mut()
-        .ok_or("crates/imageio/Cargo.toml: no [features] table")?;
+        .ok_or_else(|| format!("{FACADE_MANIFEST}: no [features] table"))?;
     let mut arr = Array::new();
     arr.push(format!("dep:{krate}"));
     let key = Key::new(name).with_leaf_decor(toml_edit::Decor::new(feature_doc, " "));
@@ -160,16 +209,26 @@ pub fn scaffold(root: &Path, name: &str, backend: Option<&str>) -> Result<Vec<St
     facade_doc["dependencies"][&krate] = value(dep);
 
     let lib = add_facade_use(&facade_lib, name, &krate)?;
-    let readme_new = add_readme_row(&readme, name, &krate, backend)?;
+    let extension = format!(".{name}");
+    let writes_ext: &[&str] = if writes { &[&extension] } else { &[] };
+    let known = add_known_row(&facade_known, name, &krate, &[&extension], writes_ext)?;
+    let readme_new = add_readme_row(&readme, name, &krate, template)?;
+    let fuzz_new = match &fuzz_manifest {
+        Some(text) => add_fuzz_feature(text, name)?,
+        None => None,
+    };
 
     let files: Vec<(String, String)> = vec![
         (
             format!("{member}/Cargo.toml"),
             cargo_toml(name, &backend_line),
         ),
-        (format!("{member}/README.md"), readme_md(name, backend)),
-        (format!("{member}/src/lib.rs"), lib_rs(name, backend)),
-        (format!("{member}/tests/registers.rs"), test_rs(name)),
+        (format!("{member}/README.md"), readme_md(name, template)),
+        (format!("{member}/src/lib.rs"), lib_rs(name, template)),
+        (
+            format!("{member}/tests/registers.rs"),
+            test_rs(name, writes),
+        ),
     ];
     for (path, text) in &files {
         let p = root.join(path);
@@ -184,19 +243,17 @@ pub fn scaffold(root: &Path, name: &str, backend: Option<&str>) -> Result<Vec<St
         .args(sources.map(|(p, _)| root.join(p)))
         .status();
     let mut touched: Vec<String> = files.into_iter().map(|(p, _)| p).collect();
-    write(root, "Cargo.toml", &doc.to_string())?;
-    write(root, "crates/imageio/Cargo.toml", &facade_doc.to_string())?;
-    write(root, "crates/imageio/src/lib.rs", &lib)?;
-    write(root, "README.md", &readme_new)?;
-    touched.extend(
-        [
-            "Cargo.toml",
-            "crates/imageio/Cargo.toml",
-            "crates/imageio/src/lib.rs",
-            "README.md",
-        ]
-        .map(String::from),
-    );
+    let edits = [
+        ("Cargo.toml", doc.to_string()),
+        (FACADE_MANIFEST, facade_doc.to_string()),
+        (FACADE_LIB, lib),
+        (FACADE_KNOWN, known),
+        ("README.md", readme_new),
+    ];
+    for (path, text) in edits {
+        write(root, path, &text)?;
+        touched.push(path.into());
+    }
     if let Some(text) = tests_manifest {
         let mut t = parse("tests/Cargo.toml", &text)?;
         if let Some(arr) = t["dependencies"]["imageio"]["features"].as_array_mut() {
@@ -204,6 +261,10 @@ pub fn scaffold(root: &Path, name: &str, backend: Option<&str>) -> Result<Vec<St
             write(root, "tests/Cargo.toml", &t.to_string())?;
             touched.push("tests/Cargo.toml".into());
         }
+    }
+    if let Some(text) = fuzz_new {
+        write(root, "fuzz/Cargo.toml", &text)?;
+        touched.push("fuzz/Cargo.toml".into());
     }
     Ok(touched)
 }
@@ -275,7 +336,8 @@ fn add_workspace_dep(
     Ok(())
 }
 
-/// Adds the `pub use` that names the plugin crate after the last one.
+/// Adds the `pub use` that names the plugin crate after the last one (a
+/// `pub use imageio_x as x;` line under `#[cfg(feature = "...")]`).
 pub fn add_facade_use(lib: &str, name: &str, krate: &str) -> Result<String, String> {
     let ident = name.replace('-', "_");
     let block = format!(
@@ -283,12 +345,75 @@ pub fn add_facade_use(lib: &str, name: &str, krate: &str) -> Result<String, Stri
         krate.replace('-', "_")
     );
     let mut lines: Vec<&str> = lib.lines().collect();
-    let last = lines
-        .iter()
-        .rposition(|l| l.starts_with("pub use imageio_") && l.contains(" as "))
-        .ok_or("crates/imageio/src/lib.rs: no `pub use imageio_x as x;` line to follow")?;
+    let last = (1..lines.len())
+        .rev()
+        .find(|&i| {
+            let l = lines[i];
+            l.starts_with("pub use imageio_")
+                && l.contains(" as ")
+                && l.ends_with(';')
+                && lines[i - 1].starts_with("#[cfg(feature = ")
+        })
+        .ok_or_else(|| {
+            format!("{FACADE_LIB}: no `#[cfg(feature = \"x\")] pub use imageio_x as x;` to follow")
+        })?;
     lines.insert(last + 1, block.trim_end());
     Ok(lines.join("\n") + "\n")
+}
+
+/// Adds a row for the plugin at the end of the facade's `known!` table (the
+/// `known! {` invocation, closed by a `}` line): its crate and feature and
+/// the extensions it reads and writes, so that a program without it is told
+/// which feature to enable.
+pub fn add_known_row(
+    known: &str,
+    name: &str,
+    krate: &str,
+    reads: &[&str],
+    writes: &[&str],
+) -> Result<String, String> {
+    let mut lines: Vec<String> = known.lines().map(String::from).collect();
+    let start = lines
+        .iter()
+        .position(|l| l.trim_end() == "known! {")
+        .ok_or_else(|| format!("{FACADE_KNOWN}: no `known! {{` table"))?;
+    let end = (start..lines.len())
+        .find(|&i| lines[i].trim_end() == "}")
+        .ok_or_else(|| format!("{FACADE_KNOWN}: the `known! {{` table is not closed by `}}`"))?;
+    let list = |exts: &[&str]| {
+        exts.iter()
+            .map(|e| format!("\"{e}\""))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    lines.insert(end, format!("    \"{name}\", \"{krate}\", \"{name}\","));
+    lines.insert(
+        end + 1,
+        format!(
+            "        reads: [{}], writes: [{}], schemes: [];",
+            list(reads),
+            list(writes)
+        ),
+    );
+    Ok(lines.join("\n") + "\n")
+}
+
+/// The fuzz crate's manifest with the plugin's feature (`NAME =
+/// ["imageio/NAME"]`) added to its features and to its default ones; `None`
+/// when it has no `default` feature list to join.
+pub fn add_fuzz_feature(manifest: &str, name: &str) -> Result<Option<String>, String> {
+    let mut doc = parse("fuzz/Cargo.toml", manifest)?;
+    let Some(features) = doc.get_mut("features").and_then(Item::as_table_mut) else {
+        return Ok(None);
+    };
+    let Some(default) = features.get_mut("default").and_then(Item::as_array_mut) else {
+        return Ok(None);
+    };
+    default.push(name);
+    let mut arr = Array::new();
+    arr.push(format!("imageio/{name}"));
+    features.insert(name, value(arr));
+    Ok(Some(doc.to_string()))
 }
 
 /// Adds a row for the plugin at the end of the README's plugin table.
@@ -296,7 +421,7 @@ pub fn add_readme_row(
     readme: &str,
     name: &str,
     krate: &str,
-    backend: Option<&str>,
+    template: Template<'_>,
 ) -> Result<String, String> {
     let mut lines: Vec<String> = readme.lines().map(String::from).collect();
     let header = lines
@@ -318,16 +443,17 @@ pub fn add_readme_row(
     let end = (header..lines.len())
         .find(|&i| !lines[i].trim_start().starts_with('|'))
         .unwrap_or(lines.len());
-    let backend_cell = match backend {
+    let backend_cell = match template.backend {
         Some(b) => format!("[`{b}`](https://crates.io/crates/{b})"),
         None => "(to choose)".into(),
     };
+    let write = if template.writes { "not yet" } else { "no" };
     let mut cells = vec![
         format!("`{krate}`"),
         format!("`{name}`"),
         "(to do)".into(),
         "not yet".into(),
-        "not yet".into(),
+        write.into(),
     ];
     cells.truncate(columns.saturating_sub(1));
     while cells.len() < columns.saturating_sub(1) {
@@ -352,8 +478,31 @@ fn camel(name: &str) -> String {
 fn backend_phrase(backend: Option<&str>) -> String {
     match backend {
         Some(b) => format!("on the [`{b}`](https://crates.io/crates/{b}) crate"),
-        None => "(backend to choose)".into(),
+        None => "backend to choose".into(),
     }
+}
+
+/// The names a template uses for plugin `name`, as `(token, value)` pairs.
+fn tokens(name: &str, backend: Option<&str>) -> Vec<(&'static str, String)> {
+    let summary_backend = match backend {
+        Some(b) => format!("on the `{b}` crate"),
+        None => "backend to choose".into(),
+    };
+    vec![
+        ("__NAME__", name.to_owned()),
+        ("__UPPER__", name.to_ascii_uppercase()),
+        ("__CAMEL__", camel(name)),
+        ("__IDENT__", name.replace('-', "_")),
+        ("__ON__", backend_phrase(backend)),
+        ("__SUMMARY_BACKEND__", summary_backend),
+    ]
+}
+
+/// `template` with every token replaced.
+fn fill(template: &str, tokens: &[(&str, String)]) -> String {
+    tokens
+        .iter()
+        .fold(template.to_owned(), |t, (k, v)| t.replace(k, v))
 }
 
 fn cargo_toml(name: &str, backend_line: &str) -> String {
@@ -381,8 +530,8 @@ workspace = true
     )
 }
 
-fn readme_md(name: &str, backend: Option<&str>) -> String {
-    let on = backend_phrase(backend);
+fn readme_md(name: &str, template: Template<'_>) -> String {
+    let on = backend_phrase(template.backend);
     format!(
         r#"# imageio-{name}
 
@@ -394,134 +543,337 @@ The {name} plugin of [imageio-rs](https://github.com/imageio-rs/imageio-rs),
 imageio-{name} = "0.1"
 ```
 
-You probably want the facade instead, which links this plugin with its
-`{name}` feature:
+You probably want the facade instead, the `imageio-rs` crate, which links
+this plugin with its `{name}` feature:
 
 ```toml
 [dependencies]
-imageio = {{ version = "0.1", features = ["{name}"] }}
+imageio-rs = {{ version = "0.1", features = ["{name}"] }}
 ```
 "#
     )
 }
 
-fn lib_rs(name: &str, backend: Option<&str>) -> String {
-    let on = backend_phrase(backend);
-    let camel = camel(name);
-    format!(
-        r#"//! The {name} plugin of imageio-rs, {on}.
-//! Registered as plugin `"{name}"`.
+/// The crate doc and the items both kinds of plugin have.
+const LIB_HEAD: &str = r##"//! The __NAME__ plugin of imageio-rs, __ON__.
+//! Registered as plugin `"__NAME__"`: __WHAT__ `.__NAME__` files.
 //!
-//! Scaffolded by `cargo xtask new-plugin`: it compiles, registers and declines
-//! every request ("not mine") until [`open`] recognises its format. See
-//! CONTRIBUTING.md for what a plugin returns.
+//! Scaffolded by `cargo xtask new-plugin`. Until the real format is in, it
+//! serves a placeholder one, so that it compiles, registers, is routed to and
+//! __ROUND_TRIPS__ from the start: [`MAGIC`], the height and the width (u32,
+//! little-endian), the number of channels (one byte, 1 to 4), then the u8
+//! samples in C order. Replace [`FORMAT`] (extensions, signatures) and the
+//! __PARTS__ with the real format on the backend.
+//! CONTRIBUTING.md says what a plugin returns; the facade's `known!` row for
+//! this plugin lists the extensions it claims.
 //!
-//! Most users want the `imageio` facade, which links this plugin with its
-//! `{name}` feature.
+//! Most users want the `imageio-rs` facade, which links this plugin with its
+//! `__NAME__` feature.
 #![deny(missing_docs)]
 
-use imageio_core::{{
-    Error, NdImage, OptionSpec, Options, Plugin, PluginInfo, Request, Result, SharedBytes,
-}};
+__IMPORTS__
+/// The bytes a __UPPER__ file begins with.
+pub const MAGIC: &[u8] = b"__UPPER__\0";
 
-/// The options `read` accepts.
+/// The __UPPER__ format as routing sees it: its extension and magic bytes.
+pub const FORMAT: Format = Format::new("__UPPER__", &[".__NAME__"]).signatures(&[Signature::new(MAGIC)]);
+
+/// The length of the header: the magic bytes, height, width and channels.
+const HEADER_LEN: usize = MAGIC.len() + 9;
+
+/// The options the reader accepts (none yet).
 pub const READ_OPTIONS: &[OptionSpec] = &[];
-
-/// The options `write` accepts.
-pub const WRITE_OPTIONS: &[OptionSpec] = &[];
-
-imageio_core::inventory::submit! {{
-    PluginInfo {{
-        name: "{name}",
+__WRITE_OPTIONS__
+imageio_core::inventory::submit! {
+    PluginInfo {
+        name: "__NAME__",
         crate_name: env!("CARGO_PKG_NAME"),
-        summary: "{name}: scaffold, serves nothing yet",
-        read_extensions: &[".{name}"],
-        write_extensions: &[],
-        signatures: &[],
-        read_options: READ_OPTIONS,
-        write_options: WRITE_OPTIONS,
-        open,
-    }}
-}}
-
-/// Opens `request` when it is this plugin's; declines it otherwise.
-pub fn open(request: &mut Request) -> Result<Box<dyn Plugin>> {{
-    if !sniff(request.first_bytes()) {{
-        return Err(Error::declined("not a {name} resource"));
-    }}
-    Ok(Box::new({camel}Plugin {{
-        bytes: request.bytes()?,
-    }}))
-}}
-
-/// True when `first` (the first bytes of the resource) is this format.
-fn sniff(first: &[u8]) -> bool {{
-    let _ = first;
-    false
-}}
-
-/// An open {name} resource.
-struct {camel}Plugin {{
-    bytes: SharedBytes,
-}}
-
-impl Plugin for {camel}Plugin {{
-    fn read(&mut self, index: usize, _options: &Options) -> Result<NdImage> {{
-        // Decode image `index` of `self.bytes` with the backend here, straight
-        // into the array's buffer, mapping the backend's errors with `decode_err`.
-        let _ = (index, self.bytes.len());
-        Err(decode_err(std::io::Error::other(
-            "reading is not implemented yet",
-        )))
-    }}
-
-    fn write(&mut self, image: &NdImage, _options: &Options) -> Result<()> {{
-        let _ = image;
-        Err(encode_err(std::io::Error::other(
-            "writing is not implemented yet",
-        )))
-    }}
-}}
-
-/// Maps an error of the backend met while reading into ours.
-fn decode_err(e: impl std::error::Error + Send + Sync + 'static) -> Error {{
-    Error::decode(format!("{name}: {{e}}")).with_source(e)
-}}
-
-/// Maps an error of the backend met while writing into ours.
-fn encode_err(e: impl std::error::Error + Send + Sync + 'static) -> Error {{
-    Error::encode(format!("{name}: {{e}}")).with_source(e)
-}}
-"#
-    )
+        summary: "__UPPER__ (scaffold: a placeholder format), __SUMMARY_BACKEND__",
+        read: Some(ReadEntry {
+            formats: &[Claim::new(FORMAT, Rank::DEDICATED)],
+            options: READ_OPTIONS,
+            open: open_read,
+        }),
+__WRITE_ENTRY__
+    }
 }
 
-fn test_rs(name: &str) -> String {
-    let ident = name.replace('-', "_");
-    format!(
-        r#"//! The plugin registers itself and declines what is not its own.
+/// Opens a reader. Routing has matched [`FORMAT`] (its magic bytes, or its
+/// extension and magic bytes); the header is checked, and the image's size
+/// against the request's limits, before anything is decoded.
+pub fn open_read(request: &mut ReadRequest) -> Result<Box<dyn Reader>> {
+    let bytes = request.bytes()?;
+    let header = Header::parse(&bytes)?;
+    request.limits().check_shape(&header.shape(), DType::U8)?;
+    Ok(Box::new(__CAMEL__Reader { bytes, header }))
+}
 
-use imageio_core::{{
-    imdecode_with, plugin_by_name, ErrorKind, Plugin, ReadOptions, Request, Result,
-}};
+/// What the header says about the image.
+#[derive(Clone, Copy, Debug)]
+struct Header {
+    height: usize,
+    width: usize,
+    channels: usize,
+}
+
+impl Header {
+    /// Parses the header (the magic bytes are routing's to check).
+    fn parse(bytes: &[u8]) -> Result<Header> {
+        let h = bytes
+            .get(MAGIC.len()..HEADER_LEN)
+            .ok_or_else(|| Error::decode("__UPPER__: the header is truncated"))?;
+        let u32_at = |i: usize| u32::from_le_bytes([h[i], h[i + 1], h[i + 2], h[i + 3]]);
+        let channels = usize::from(h[8]);
+        if !(1..=4).contains(&channels) {
+            return Err(Error::decode(format!(
+                "__UPPER__: the header says {channels} channels; 1 to 4 are valid"
+            )));
+        }
+        Ok(Header {
+            height: u32_at(0) as usize,
+            width: u32_at(4) as usize,
+            channels,
+        })
+    }
+
+    /// The shape of the image: `(H, W)` for one channel, `(H, W, C)` otherwise.
+    fn shape(&self) -> Vec<usize> {
+        match self.channels {
+            1 => vec![self.height, self.width],
+            c => vec![self.height, self.width, c],
+        }
+    }
+}
+
+/// A __UPPER__ file open for reading: one image.
+struct __CAMEL__Reader {
+    bytes: SharedBytes,
+    header: Header,
+}
+
+impl Reader for __CAMEL__Reader {
+    fn read(&mut self, index: usize, _options: &Options) -> Result<NdImage> {
+        if index > 0 {
+            return Err(Error::index_out_of_range(index, Some(1)));
+        }
+        let shape = self.header.shape();
+        let len = shape.iter().try_fold(1usize, |n, &d| n.checked_mul(d));
+        let samples = len
+            .and_then(|len| self.bytes.get(HEADER_LEN..)?.get(..len))
+            .ok_or_else(|| Error::decode("__UPPER__: the file is shorter than its header says"))?;
+        // A real format decodes with the backend here, straight into the
+        // array's buffer, mapping the backend's errors to `Error::decode`.
+        NdImage::from_shape_vec(&shape, samples.to_vec())
+    }
+
+    fn n_images(&mut self) -> Result<Option<usize>> {
+        Ok(Some(1))
+    }
+
+    fn properties(&mut self, index: usize, _options: &Options) -> Result<ImageProperties> {
+        if index > 0 {
+            return Err(Error::index_out_of_range(index, Some(1)));
+        }
+        Ok(ImageProperties::new(self.header.shape(), DType::U8))
+    }
+}
+"##;
+
+const IMPORTS_RW: &str = r##"use std::io::Write;
+
+use imageio_core::plugin::{
+    image_dims, Claim, Format, OptionSpec, Output, PluginInfo, Rank, ReadEntry, ReadRequest,
+    Reader, Signature, WriteEntry, WriteRequest, Writer,
+};
+use imageio_core::{DType, Error, ImageProperties, NdImage, Options, Result, SharedBytes};
+"##;
+
+const IMPORTS_RO: &str = r##"use imageio_core::plugin::{
+    Claim, Format, OptionSpec, PluginInfo, Rank, ReadEntry, ReadRequest, Reader, Signature,
+};
+use imageio_core::{DType, Error, ImageProperties, NdImage, Options, Result, SharedBytes};
+"##;
+
+const WRITE_OPTIONS: &str = r##"
+/// The options the writer accepts (none yet).
+pub const WRITE_OPTIONS: &[OptionSpec] = &[];
+"##;
+
+const WRITE_ENTRY: &str = r##"        write: Some(WriteEntry {
+            formats: &[Claim::new(FORMAT, Rank::DEDICATED)],
+            options: WRITE_OPTIONS,
+            open: open_write,
+        }),"##;
+
+const LIB_WRITER: &str = r##"
+/// Opens a writer on the request's output. Routing has matched the
+/// extension against [`FORMAT`].
+pub fn open_write(request: &mut WriteRequest) -> Result<Box<dyn Writer>> {
+    Ok(Box::new(__CAMEL__Writer {
+        output: request.output()?,
+        written: false,
+    }))
+}
+
+/// A __UPPER__ file open for writing: one image.
+struct __CAMEL__Writer {
+    output: Output,
+    written: bool,
+}
+
+impl Writer for __CAMEL__Writer {
+    fn write(&mut self, image: &NdImage, _options: &Options) -> Result<()> {
+        if self.written {
+            return Err(Error::unsupported(
+                "__UPPER__ holds one image: write a single image, not a stack",
+            ));
+        }
+        let (height, width, channels) = image_dims(image.shape(), 4, "__UPPER__")?;
+        let samples = image.view::<u8>().ok_or_else(|| {
+            Error::invalid_input(format!("__UPPER__ stores u8 samples, not {}", image.dtype()))
+        })?;
+        let too_big = |_| Error::invalid_input(format!("__UPPER__: {height}x{width} is too big"));
+        let mut header = MAGIC.to_vec();
+        header.extend_from_slice(&u32::try_from(height).map_err(too_big)?.to_le_bytes());
+        header.extend_from_slice(&u32::try_from(width).map_err(too_big)?.to_le_bytes());
+        header.push(channels as u8);
+        // A real format encodes with the backend here, mapping the backend's
+        // errors to `Error::encode`.
+        let samples = samples.as_standard_layout();
+        let samples = samples
+            .as_slice()
+            .ok_or_else(|| Error::internal("an array in standard layout is contiguous"))?;
+        self.output.write_all(&header)?;
+        self.output.write_all(samples)?;
+        self.written = true;
+        Ok(())
+    }
+}
+"##;
+
+/// The generated `src/lib.rs`.
+fn lib_rs(name: &str, template: Template<'_>) -> String {
+    let mut tokens = tokens(name, template.backend);
+    let w = template.writes;
+    let pick = |rw: &str, ro: &str| if w { rw.to_owned() } else { ro.to_owned() };
+    tokens.splice(
+        0..0,
+        [
+            ("__IMPORTS__", pick(IMPORTS_RW, IMPORTS_RO)),
+            ("__WRITE_OPTIONS__", pick(WRITE_OPTIONS, "")),
+            ("__WRITE_ENTRY__", pick(WRITE_ENTRY, "        write: None,")),
+            ("__WHAT__", pick("reads and writes", "reads")),
+            ("__ROUND_TRIPS__", pick("round-trips", "reads")),
+            ("__PARTS__", pick("reader and the writer", "reader")),
+        ],
+    );
+    let mut text = LIB_HEAD.to_owned();
+    if w {
+        text.push_str(LIB_WRITER);
+    }
+    fill(&text, &tokens)
+}
+
+const TEST_HEAD: &str = r##"//! The __NAME__ plugin registers itself with its claims, and __VERBS__
+//! a sample through the verbs.
+
+__IMPORTS__
+/// A 2x3 RGB image in the __UPPER__ format, and its samples.
+fn sample() -> (Vec<u8>, Vec<u8>) {
+    let samples: Vec<u8> = (0..18).map(|i| i * 13).collect();
+    let mut bytes = imageio___IDENT__::MAGIC.to_vec();
+    bytes.extend_from_slice(&2u32.to_le_bytes());
+    bytes.extend_from_slice(&3u32.to_le_bytes());
+    bytes.push(3);
+    bytes.extend_from_slice(&samples);
+    (bytes, samples)
+}
 
 #[test]
-fn registers() {{
+fn registers_with_its_claims() {
     // Naming the crate links it, and with it its `inventory` registration.
-    let open: fn(&mut Request) -> Result<Box<dyn Plugin>> = imageio_{ident}::open;
-    let info = plugin_by_name("{name}").expect("the plugin registers");
-    assert_eq!(info.crate_name, "imageio-{name}");
-    assert_eq!(info.read_options.len(), imageio_{ident}::READ_OPTIONS.len());
-    assert!(std::ptr::fn_addr_eq(info.open, open));
-}}
+    let open_read: fn(&mut ReadRequest) -> Result<Box<dyn Reader>> = imageio___IDENT__::open_read;
+    let info = plugin_by_name("__NAME__").expect("the plugin registers");
+    assert_eq!(info.crate_name, "imageio-__NAME__");
+    let read = info.read.as_ref().expect("it reads");
+    assert!(std::ptr::fn_addr_eq(read.open, open_read));
+    assert_eq!(info.read_extensions(), [".__NAME__"]);
+    assert_eq!(read.formats[0].format.name, "__UPPER__");
+    assert_eq!(read.formats[0].rank, Rank::DEDICATED);
+__WRITE_CLAIMS__}
 
 #[test]
-fn declines_what_is_not_its_own() {{
-    let e = imdecode_with(b"not an image", &ReadOptions::new().plugin("{name}")).unwrap_err();
-    assert_eq!(e.kind(), ErrorKind::Declined, "{{e}}");
-}}
-"#
-    )
+fn reads_a_sample_through_the_verbs() {
+    let (bytes, samples) = sample();
+    // Routed by the magic bytes, whatever the name says...
+    let img = imdecode(&bytes).unwrap();
+    assert_eq!((img.shape(), img.dtype()), (&[2, 3, 3][..], DType::U8));
+    assert_eq!(img.as_bytes(), Some(&samples[..]));
+    // ... and by the extension.
+    let hinted = imdecode_with(&bytes, &ReadOptions::new().extension(".__NAME__")).unwrap();
+    assert_eq!(hinted, img);
+    assert_eq!(improps(bytes).unwrap().shape, [2, 3, 3]);
+}
+__WRITE_TEST__
+#[test]
+fn refuses_other_content_and_broken_files() {
+    let not_mine = imdecode_with(b"not an image", &ReadOptions::new().extension(".__NAME__"));
+    let e = not_mine.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::NoPlugin, "{e}");
+    let (bytes, _) = sample();
+    let e = imdecode(&bytes[..bytes.len() - 1]).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Decode, "{e}");
+}
+"##;
+
+const TEST_IMPORTS_RW: &str = r##"use imageio_core::plugin::{plugin_by_name, Rank, ReadRequest, Reader, WriteRequest, Writer};
+use imageio_core::{
+    imdecode, imdecode_with, imencode, improps, DType, ErrorKind, NdImage, ReadOptions, Result,
+};
+"##;
+
+const TEST_IMPORTS_RO: &str = r##"use imageio_core::plugin::{plugin_by_name, Rank, ReadRequest, Reader};
+use imageio_core::{imdecode, imdecode_with, improps, DType, ErrorKind, ReadOptions, Result};
+"##;
+
+const TEST_WRITE_CLAIMS: &str = r##"    let open_write: fn(&mut WriteRequest) -> Result<Box<dyn Writer>> = imageio___IDENT__::open_write;
+    let write = info.write.as_ref().expect("it writes");
+    assert!(std::ptr::fn_addr_eq(write.open, open_write));
+    assert_eq!(info.write_extensions(), [".__NAME__"]);
+    assert_eq!(write.formats[0].rank, Rank::DEDICATED);
+"##;
+
+const TEST_WRITE: &str = r##"
+#[test]
+fn writes_what_it_reads() {
+    let (bytes, samples) = sample();
+    let img = NdImage::from_shape_vec(&[2, 3, 3], samples).unwrap();
+    assert_eq!(imencode(&img, ".__NAME__").unwrap(), bytes);
+    let gray = NdImage::from_shape_vec(&[2, 2], vec![1u8, 2, 3, 4]).unwrap();
+    assert_eq!(imdecode(&imencode(&gray, ".__NAME__").unwrap()).unwrap(), gray);
+    let wide = NdImage::from_shape_vec(&[1, 1], vec![1u16]).unwrap();
+    let e = imencode(&wide, ".__NAME__").unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidInput, "{e}");
+}
+"##;
+
+/// The generated `tests/registers.rs`.
+fn test_rs(name: &str, writes: bool) -> String {
+    let mut tokens = tokens(name, None);
+    let pick = |rw: &str, ro: &str| if writes { rw.to_owned() } else { ro.to_owned() };
+    tokens.splice(
+        0..0,
+        [
+            ("__IMPORTS__", pick(TEST_IMPORTS_RW, TEST_IMPORTS_RO)),
+            (
+                "__WRITE_CLAIMS__",
+                pick(TEST_WRITE_CLAIMS, "    assert!(info.write.is_none());\n"),
+            ),
+            ("__WRITE_TEST__", pick(TEST_WRITE, "")),
+            ("__VERBS__", pick("reads and writes", "reads")),
+        ],
+    );
+    fill(TEST_HEAD, &tokens)
 }
 
 #[cfg(test)]

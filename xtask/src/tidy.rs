@@ -5,18 +5,42 @@
 //!   keywords, categories) or says `publish = false`;
 //! - a crate under `crates/` lives in a directory named after its package;
 //! - no plugin crate depends on another plugin crate (dev-dependencies aside);
-//! - every plugin crate has a row in the README's plugin table, is an optional
-//!   dependency of the facade behind a feature, and is named in the facade's
-//!   `lib.rs` (naming it is what keeps its registration linked).
+//! - every plugin crate (`crates/imageio-*` but the core, the buffer API, the
+//!   CLI and the facade) has a row in the README's plugin table, is an
+//!   optional dependency of the facade (`crates/imageio-rs`, package
+//!   `imageio-rs`) behind a feature, is named in the facade's `lib.rs`
+//!   (naming it is what keeps its registration linked) and has a row in the
+//!   facade's `known!` table (`src/known.rs`: what tells a program without
+//!   it which feature to enable);
+//! - no `.rs` or `.md` file under `crates/`, `xtask/` or `tests/` cites a
+//!   design document kept outside the repository: the in-repository one is
+//!   ARCHITECTURE.md at the root.
 
 use std::path::{Path, PathBuf};
 
 use crate::workspace::{Package, Workspace};
 
-/// The facade crate.
-pub const FACADE: &str = "imageio";
-/// Crates under `crates/` named `imageio-*` that are not plugins.
-pub const NOT_PLUGINS: &[&str] = &["imageio-core", "imageio-cli"];
+/// The facade's package (its library is `imageio`).
+pub const FACADE: &str = "imageio-rs";
+/// The facade's `lib.rs`, which names each plugin crate.
+pub const FACADE_LIB: &str = "crates/imageio-rs/src/lib.rs";
+/// The facade's table of first-party plugins (`known!`).
+pub const FACADE_KNOWN: &str = "crates/imageio-rs/src/known.rs";
+/// Crates under `crates/` named `imageio-*` that are not plugins: the core,
+/// the buffer-level API (a library on the core verbs, registering nothing),
+/// the CLI and the facade.
+pub const NOT_PLUGINS: &[&str] = &[
+    "imageio-core",
+    "imageio-buffer",
+    "imageio-cli",
+    "imageio-rs",
+];
+/// Documents that are not in the repository, which no source or document
+/// in it may cite (a reader could not follow the reference). Spelt in two
+/// halves so that this file does not cite them itself.
+pub const OUTSIDE_DOCS: &[&str] = &[concat!("DESIGN", ".md")];
+/// The directories whose `.rs` and `.md` files may not cite [`OUTSIDE_DOCS`].
+pub const CITING_DIRS: &[&str] = &["crates", "xtask", "tests"];
 
 /// Runs every check on the workspace at `root`; the error lists each problem.
 pub fn run(root: &Path) -> Result<(), String> {
@@ -55,12 +79,15 @@ pub fn check(root: &Path, ws: &Workspace) -> Vec<String> {
         ));
     }
     let readme = std::fs::read_to_string(root.join("README.md")).unwrap_or_default();
-    let facade_lib = std::fs::read_to_string(root.join("crates/imageio/src/lib.rs"));
-    problems.extend(check_plugins_listed(
-        ws,
-        &readme,
-        &facade_lib.unwrap_or_default(),
-    ));
+    let facade_lib = std::fs::read_to_string(root.join(FACADE_LIB)).unwrap_or_default();
+    let known = std::fs::read_to_string(root.join(FACADE_KNOWN)).unwrap_or_default();
+    problems.extend(check_plugins_listed(ws, &readme, &facade_lib, &known));
+    for dir in CITING_DIRS {
+        for file in files_with(&root.join(dir), &[".rs", ".md"]) {
+            let text = std::fs::read_to_string(&file).unwrap_or_default();
+            problems.extend(check_citations(&rel(root, &file), &text));
+        }
+    }
     problems
 }
 
@@ -74,6 +101,12 @@ pub fn rel(root: &Path, path: &Path) -> String {
 
 /// Every `.rs` file below `root`, skipping `target/` and hidden directories.
 pub fn rust_files(root: &Path) -> Vec<PathBuf> {
+    files_with(root, &[".rs"])
+}
+
+/// Every file below `root` whose name ends with one of `suffixes`, skipping
+/// `target/` and hidden directories; sorted.
+pub fn files_with(root: &Path, suffixes: &[&str]) -> Vec<PathBuf> {
     let mut files = Vec::new();
     let mut dirs = vec![root.to_path_buf()];
     while let Some(dir) = dirs.pop() {
@@ -87,7 +120,7 @@ pub fn rust_files(root: &Path) -> Vec<PathBuf> {
                 if name != "target" && !name.starts_with('.') {
                     dirs.push(path);
                 }
-            } else if name.ends_with(".rs") {
+            } else if suffixes.iter().any(|s| name.ends_with(s)) {
                 files.push(path);
             }
         }
@@ -106,6 +139,22 @@ pub fn check_doc(path: &str, text: &str) -> Option<String> {
             "{path}: does not begin with a `//!` doc comment; add one saying what the file is for"
         ))
     }
+}
+
+/// A file must not cite a document kept outside the repository: one problem
+/// per line that does, naming the line.
+pub fn check_citations(path: &str, text: &str) -> Vec<String> {
+    let mut problems = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        for doc in OUTSIDE_DOCS.iter().filter(|d| line.contains(*d)) {
+            problems.push(format!(
+                "{path}:{}: cites {doc}, a document outside the repository that a reader cannot \
+                 follow; say it here, or point to ARCHITECTURE.md (the design, at the root)",
+                i + 1
+            ));
+        }
+    }
+    problems
 }
 
 /// Each crate is publishable or `publish = false`.
@@ -147,7 +196,7 @@ pub fn check_dir_names(root: &Path, ws: &Workspace) -> Vec<String> {
         .collect()
 }
 
-/// The plugin crates: `crates/imageio-*`, except the core and the CLI.
+/// The plugin crates: `crates/imageio-*`, except the [`NOT_PLUGINS`].
 pub fn plugins<'a>(root: &Path, ws: &'a Workspace) -> Vec<&'a Package> {
     ws.packages
         .iter()
@@ -197,11 +246,56 @@ pub fn readme_plugins(readme: &str) -> Vec<String> {
     names
 }
 
+/// True when the facade's `lib.rs` names the crate `ident` the way that
+/// links it: `pub use IDENT as NAME;` (behind `#[cfg(feature = "...")]`).
+pub fn facade_names(facade_lib: &str, ident: &str) -> bool {
+    let prefix = format!("pub use {ident} as ");
+    facade_lib
+        .lines()
+        .map(str::trim)
+        .any(|l| l.starts_with(&prefix) && l.ends_with(';'))
+}
+
+/// The crate names (second field) of the rows of the facade's `known!`
+/// table, each row `"plugin", "crate", "feature", reads: [..], writes: [..],
+/// schemes: [..];`.
+pub fn known_crates(known_rs: &str) -> Vec<String> {
+    let Some(start) = known_rs.find("\nknown! {") else {
+        return Vec::new();
+    };
+    let table = &known_rs[start + "\nknown! {".len()..];
+    let table = &table[..table.find("\n}").unwrap_or(table.len())];
+    let table: Vec<&str> = table
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("//"))
+        .collect();
+    let table = table.join("\n");
+    let quoted = |s: &str| {
+        let s = s.trim();
+        s.strip_prefix('"')?.strip_suffix('"').map(str::to_owned)
+    };
+    table
+        .split(';')
+        .filter_map(|row| {
+            let mut fields = row.split(',');
+            quoted(fields.next()?)?;
+            quoted(fields.next()?)
+        })
+        .collect()
+}
+
 /// Every plugin is in the README's table, an optional dependency of the
-/// facade behind a feature, and named in the facade's `lib.rs`.
-pub fn check_plugins_listed(ws: &Workspace, readme: &str, facade_lib: &str) -> Vec<String> {
+/// facade behind a feature, named in the facade's `lib.rs`, and in the
+/// facade's `known!` table.
+pub fn check_plugins_listed(
+    ws: &Workspace,
+    readme: &str,
+    facade_lib: &str,
+    known_rs: &str,
+) -> Vec<String> {
     let root = ws.root.as_path();
     let listed = readme_plugins(readme);
+    let known = known_crates(known_rs);
     let facade = ws.package(FACADE);
     let mut problems = Vec::new();
     for p in plugins(root, ws) {
@@ -227,11 +321,19 @@ pub fn check_plugins_listed(ws: &Workspace, readme: &str, facade_lib: &str) -> V
             ));
         }
         let ident = p.name.replace('-', "_");
-        if !facade_lib.contains(&format!("pub use {ident} as")) {
+        if !facade_names(facade_lib, &ident) {
             problems.push(format!(
-                "crates/imageio/src/lib.rs: the facade does not name plugin {}, so it would \
-                 register nothing; add `#[cfg(feature = \"NAME\")] pub use {ident} as NAME;`",
+                "{FACADE_LIB}: the facade does not name plugin {}, so it would register \
+                 nothing; add `#[cfg(feature = \"NAME\")] pub use {ident} as NAME;`",
                 p.name
+            ));
+        }
+        if !known.contains(&p.name) {
+            problems.push(format!(
+                "{FACADE_KNOWN}: plugin {} has no row in the `known!` table, so a program \
+                 without it is not told which feature to enable; add a row `\"PLUGIN\", \
+                 \"{}\", \"FEATURE\", reads: [\".ext\"], writes: [\".ext\"], schemes: [];`",
+                p.name, p.name
             ));
         }
     }
@@ -316,7 +418,7 @@ mod tests {
                 "imageio-png",
                 &[
                     ("imageio-core", "^0.1", None),
-                    ("imageio", "^0.1", Some("dev")),
+                    ("imageio-rs", "^0.1", Some("dev")),
                 ],
                 true,
             ),
@@ -346,31 +448,140 @@ mod tests {
     }
 
     #[test]
+    fn outside_documents_are_not_cited() {
+        let doc = OUTSIDE_DOCS[0];
+        assert_eq!(doc, ["DESIGN", "md"].join("."));
+        let text = format!("//! Docs.\n// see ARCHITECTURE.md\n// see {doc}, \"Pixels\"\n");
+        let p = check_citations("crates/x/src/a.rs", &text);
+        assert_eq!(p.len(), 1, "{p:?}");
+        assert!(
+            p[0].starts_with(&format!(
+                "crates/x/src/a.rs:3: cites {doc}, a document outside"
+            )),
+            "{}",
+            p[0]
+        );
+        assert!(p[0].contains("ARCHITECTURE.md"), "{}", p[0]);
+        assert_eq!(
+            check_citations("a.md", "see ARCHITECTURE.md\n"),
+            Vec::<String>::new()
+        );
+    }
+
+    #[test]
+    fn citations_are_checked_in_rs_and_md_files_under_the_source_directories() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path();
+        let doc = OUTSIDE_DOCS[0];
+        for (f, cites) in [
+            ("crates/a/src/lib.rs", true),
+            ("crates/a/README.md", true),
+            ("tests/tests/t.rs", true),
+            ("xtask/src/x.rs", false),
+            ("crates/a/data.txt", true),
+            ("crates/a/target/debug/gen.rs", true),
+            ("CHANGELOG.md", true),
+        ] {
+            let p = root.join(f);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            let text = if cites {
+                format!("//! see {doc}\n")
+            } else {
+                "//! x\n".into()
+            };
+            std::fs::write(p, text).unwrap();
+        }
+        std::fs::write(root.join("Cargo.toml"), "[workspace]\n").unwrap();
+        let w = ws(vec![]);
+        let found: Vec<String> = check(root, &w)
+            .into_iter()
+            .filter(|p| p.contains(" cites "))
+            .map(|p| p.split(':').next().unwrap().to_owned())
+            .collect();
+        assert_eq!(
+            found,
+            [
+                "crates/a/README.md",
+                "crates/a/src/lib.rs",
+                "tests/tests/t.rs"
+            ]
+        );
+    }
+
+    #[test]
+    fn known_table_rows_are_parsed() {
+        let known = "//! x\nmacro_rules! known {\n    ($($p:literal),*) => {};\n}\n\nknown! {\n\
+            \x20   \"png\", \"imageio-png\", \"png\",\n        reads: [\".png\", \".apng\"], \
+            writes: [\".png\"], schemes: [];\n\
+            \x20   // cameras\n\
+            \x20   \"camera\", \"imageio-ffmpeg\", \"ffmpeg-device\",\n        reads: [], writes: [], \
+            schemes: [\"device\"];\n}\n";
+        assert_eq!(known_crates(known), ["imageio-png", "imageio-ffmpeg"]);
+        assert_eq!(known_crates("no table"), Vec::<String>::new());
+    }
+
+    #[test]
+    fn the_real_known_table_has_the_first_party_plugins() {
+        let root = crate::workspace::root();
+        let known = std::fs::read_to_string(root.join(FACADE_KNOWN)).unwrap();
+        let crates = known_crates(&known);
+        for c in [
+            "imageio-png",
+            "imageio-npy",
+            "imageio-pillowlike",
+            "imageio-ffmpeg",
+        ] {
+            assert!(crates.contains(&c.to_owned()), "{c}: {crates:?}");
+        }
+        let lib = std::fs::read_to_string(root.join(FACADE_LIB)).unwrap();
+        assert!(facade_names(&lib, "imageio_png"), "{lib}");
+    }
+
+    #[test]
     fn plugins_must_be_in_readme_and_facade() {
-        let mut facade = pkg("imageio", &[], true);
+        let mut facade = pkg("imageio-rs", &[], true);
         facade["dependencies"] = json!([
             {"name": "imageio-png", "req": "^0.1", "kind": null, "optional": true},
             {"name": "imageio-gif", "req": "^0.1", "kind": null, "optional": false},
             {"name": "imageio-tiff", "req": "^0.1", "kind": null, "optional": true},
         ]);
         facade["features"] = json!({"png": ["dep:imageio-png"], "tiff": ["dep:imageio-tiff"]});
+        // Not plugins: the facade itself, the buffer API, the core, the CLI.
         let w = ws(vec![
             facade,
             pkg("imageio-png", &[], true),
             pkg("imageio-gif", &[], true),
             pkg("imageio-tiff", &[], true),
+            pkg("imageio-buffer", &[("imageio-core", "^0.1", None)], true),
+            pkg("imageio-core", &[], true),
+            pkg("imageio-cli", &[], true),
         ]);
-        let lib = "#[cfg(feature = \"png\")]\npub use imageio_png as png;\n\
+        let lib =
+            "//! x\npub use imageio_core::{imread, NdImage};\npub use imageio_core::plugin;\n\
+                   #[cfg(feature = \"buffer\")]\npub use imageio_buffer::ImageIO;\n\
+                   #[cfg(feature = \"png\")]\npub use imageio_png as png;\n\
                    #[cfg(feature = \"gif\")]\npub use imageio_gif as gif;\n";
-        let p = check_plugins_listed(&w, README, lib);
-        assert_eq!(p.len(), 3, "{p:#?}");
+        let known = "known! {\n    \"png\", \"imageio-png\", \"png\",\n        reads: [\".png\"], \
+                     writes: [\".png\"], schemes: [];\n    \"gif\", \"imageio-gif\", \"gif\",\n        \
+                     reads: [\".gif\"], writes: [], schemes: [];\n}\n";
+        let known = format!("//! x\n{known}");
+        let p = check_plugins_listed(&w, README, lib, &known);
+        assert_eq!(p.len(), 4, "{p:#?}");
         assert!(p[0].starts_with(
-            "crates/imageio/Cargo.toml: plugin imageio-gif is not an optional dependency"
+            "crates/imageio-rs/Cargo.toml: plugin imageio-gif is not an optional dependency"
         ));
         assert!(p[1].starts_with("README.md: plugin imageio-tiff is missing"));
         assert!(p[2].starts_with(
-            "crates/imageio/src/lib.rs: the facade does not name plugin imageio-tiff"
+            "crates/imageio-rs/src/lib.rs: the facade does not name plugin imageio-tiff"
         ));
+        assert!(p[3].starts_with(
+            "crates/imageio-rs/src/known.rs: plugin imageio-tiff has no row in the `known!` table"
+        ));
+        let names: Vec<&str> = plugins(Path::new("/ws"), &w)
+            .iter()
+            .map(|p| p.name.as_str())
+            .collect();
+        assert_eq!(names, ["imageio-png", "imageio-gif", "imageio-tiff"]);
     }
 
     #[test]

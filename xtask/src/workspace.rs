@@ -81,6 +81,11 @@ impl Package {
 pub struct Workspace {
     /// The workspace root directory.
     pub root: PathBuf,
+    /// Where final artifacts go (`target/`, or `CARGO_TARGET_DIR`).
+    pub target_dir: PathBuf,
+    /// Where intermediate artifacts go (`build.build-dir`; the target
+    /// directory unless configured otherwise).
+    pub build_dir: PathBuf,
     /// Every member, in cargo's order.
     pub packages: Vec<Package>,
 }
@@ -118,13 +123,26 @@ impl Workspace {
     /// Builds the workspace from `cargo metadata` JSON.
     pub fn from_metadata(json: &Json) -> Result<Workspace, String> {
         let root = PathBuf::from(string(json, "workspace_root"));
+        let target_dir = match json["target_directory"].as_str() {
+            Some(t) => PathBuf::from(t),
+            None => root.join("target"),
+        };
+        // Cargo before 1.91 has no build directory: everything is in the target one.
+        let build_dir = json["build_directory"]
+            .as_str()
+            .map_or_else(|| target_dir.clone(), PathBuf::from);
         let packages = json["packages"]
             .as_array()
             .ok_or("cargo metadata output has no packages")?
             .iter()
             .map(package)
             .collect();
-        Ok(Workspace { root, packages })
+        Ok(Workspace {
+            root,
+            target_dir,
+            build_dir,
+            packages,
+        })
     }
 
     /// The member called `name`.
@@ -284,18 +302,25 @@ pub(crate) mod tests {
 
     #[test]
     fn order_follows_dependencies_not_dev_dependencies() {
+        let mut facade = pkg(
+            "imageio-rs",
+            &[
+                ("imageio-core", "^0.1", None),
+                ("imageio-b", "^0.1", None),
+                ("imageio-buffer", "^0.1", None),
+            ],
+            true,
+        );
+        // The facade's buffer API is optional: still a dependency to publish first.
+        facade["dependencies"][2]["optional"] = serde_json::json!(true);
         let w = ws(vec![
-            pkg("imageio-cli", &[("imageio", "^0.1.0", None)], true),
-            pkg(
-                "imageio",
-                &[("imageio-core", "^0.1", None), ("imageio-b", "^0.1", None)],
-                true,
-            ),
+            pkg("imageio-cli", &[("imageio-rs", "^0.1.0", None)], true),
+            facade,
             pkg(
                 "imageio-b",
                 &[
                     ("imageio-core", "^0.1", None),
-                    ("imageio", "^0.1", Some("dev")),
+                    ("imageio-rs", "^0.1", Some("dev")),
                 ],
                 true,
             ),
@@ -304,8 +329,9 @@ pub(crate) mod tests {
                 &[("imageio-core", "^0.1", Some("build"))],
                 true,
             ),
+            pkg("imageio-buffer", &[("imageio-core", "^0.1", None)], true),
             pkg("imageio-core", &[], true),
-            pkg("imageio-tests", &[("imageio", "*", None)], false),
+            pkg("imageio-tests", &[("imageio-rs", "*", None)], false),
         ]);
         let order: Vec<&str> = w
             .publish_order()
@@ -319,15 +345,32 @@ pub(crate) mod tests {
                 "imageio-core",
                 "imageio-a",
                 "imageio-b",
-                "imageio",
+                "imageio-buffer",
+                "imageio-rs",
                 "imageio-cli"
             ]
         );
     }
 
     #[test]
+    fn target_and_build_directories_are_read() {
+        let w = ws(vec![]);
+        assert_eq!(w.target_dir, Path::new("/ws/target"));
+        assert_eq!(w.build_dir, w.target_dir);
+        let w = Workspace::from_metadata(&serde_json::json!({
+            "workspace_root": "/ws", "packages": [],
+            "target_directory": "/t", "build_directory": "/b",
+        }))
+        .unwrap();
+        assert_eq!(
+            (w.target_dir.as_path(), w.build_dir.as_path()),
+            (Path::new("/t"), Path::new("/b"))
+        );
+    }
+
+    #[test]
     fn versioned_dev_dependency_on_a_dependent_is_a_publishing_cycle() {
-        let mut unversioned = pkg("imageio-b", &[("imageio", "*", Some("dev"))], true);
+        let mut unversioned = pkg("imageio-b", &[("imageio-rs", "*", Some("dev"))], true);
         unversioned["name"] = serde_json::json!("imageio-c");
         let w = ws(vec![
             pkg("imageio-core", &[], true),
@@ -335,27 +378,27 @@ pub(crate) mod tests {
                 "imageio-a",
                 &[
                     ("imageio-core", "^0.1", None),
-                    ("imageio", "^0.1", Some("dev")),
+                    ("imageio-rs", "^0.1", Some("dev")),
                 ],
                 true,
             ),
             unversioned,
             pkg("imageio-x", &[("imageio-core", "^0.1", Some("dev"))], true),
             pkg(
-                "imageio",
+                "imageio-rs",
                 &[("imageio-a", "^0.1", None), ("imageio-c", "^0.1", None)],
                 true,
             ),
         ]);
-        assert!(w.depends_on("imageio", "imageio-core"));
-        assert!(!w.depends_on("imageio-core", "imageio"));
-        assert!(w.depends_on("imageio", "imageio-a"));
+        assert!(w.depends_on("imageio-rs", "imageio-core"));
+        assert!(!w.depends_on("imageio-core", "imageio-rs"));
+        assert!(w.depends_on("imageio-rs", "imageio-a"));
         let found: Vec<(&str, &str)> = w
             .dev_dep_cycles()
             .iter()
             .map(|(p, d)| (p.name.as_str(), d.name.as_str()))
             .collect();
-        assert_eq!(found, [("imageio-a", "imageio")]);
+        assert_eq!(found, [("imageio-a", "imageio-rs")]);
     }
 
     #[test]
@@ -403,8 +446,14 @@ pub(crate) mod fixture {
     }
 
     /// Copies the workspace's sources (the files git tracks or would track,
-    /// never `target/`) into `dest`, and makes it a git repository on branch
-    /// `main` with one commit.
+    /// never `target/`) into `dest`, each with its modification time, and
+    /// makes it a git repository on branch `main` with one commit.
+    ///
+    /// Keeping the times is what lets a build of the copy that shares the
+    /// workspace's build directory reuse what is built already: cargo finds a
+    /// path crate fresh when its files are not newer than its last build, and
+    /// names its artifacts after its path relative to the workspace root,
+    /// which the copy keeps too.
     pub(crate) fn copy_workspace(dest: &Path) {
         let root = super::root();
         let files = sh(
@@ -426,6 +475,11 @@ pub(crate) mod fixture {
             let to = dest.join(f);
             std::fs::create_dir_all(to.parent().unwrap()).unwrap();
             std::fs::copy(&from, &to).unwrap();
+            let modified = std::fs::metadata(&from).and_then(|m| m.modified());
+            if let Ok(t) = modified {
+                let copy = std::fs::File::options().write(true).open(&to).unwrap();
+                copy.set_modified(t).unwrap();
+            }
         }
         sh(dest, &["git", "init", "-q", "-b", "main"]);
         sh(dest, &["git", "config", "user.name", "xtask test"]);

@@ -254,7 +254,7 @@ fn expand(paths: &[String]) -> Result<Vec<String>, Failed> {
                 "standard input (-) works in single mode only: imageio convert - OUTPUT".into(),
             ));
         }
-        if p.starts_with("imageio:") || imageio::is_url(p) {
+        if p.starts_with("imageio:") || is_url(p) {
             out.push(p.clone());
         } else if Path::new(p).is_dir() {
             let mut files: Vec<String> = std::fs::read_dir(p)
@@ -285,10 +285,15 @@ fn expand(paths: &[String]) -> Result<Vec<String>, Failed> {
     Ok(out)
 }
 
+/// True when `s` is an `http(s)://` URL, as the library parses it.
+fn is_url(s: &str) -> bool {
+    matches!(Uri::from(s), Uri::Url { .. })
+}
+
 fn output_for(input: &str, dir: &Path, ext: &str) -> PathBuf {
     let stem = match input.strip_prefix("imageio:") {
         Some(name) => name.split('.').next().unwrap_or(name).to_owned(),
-        None if imageio::is_url(input) => {
+        None if is_url(input) => {
             let path = input.split(['?', '#']).next().unwrap_or(input);
             let last = path.rsplit('/').next().unwrap_or("");
             match last.rsplit_once('.') {

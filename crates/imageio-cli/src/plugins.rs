@@ -1,6 +1,9 @@
-//! `imageio plugins`: every linked plugin, its formats and its options.
+//! `imageio plugins`: every linked plugin, its formats and its options, and
+//! the effective routing: for each extension and URI scheme, the plugins in
+//! the order a read or a write tries them.
 
-use imageio::{OptionSpec, PluginInfo};
+use imageio::plugin::{routes, Claim, OptionSpec, PluginInfo, Route};
+use imageio::IoMode;
 use serde_json::{json, Value as Json};
 
 use crate::cli::PluginsArgs;
@@ -13,18 +16,50 @@ fn options_json(specs: &[OptionSpec]) -> Json {
         .collect()
 }
 
+fn claims_json(claims: &[Claim]) -> Json {
+    claims
+        .iter()
+        .map(|c| {
+            json!({
+                "format": c.format.name,
+                "extensions": c.format.extensions,
+                "schemes": c.format.schemes,
+                "signatures": c.format.signatures.len(),
+                "rank": c.rank.0,
+            })
+        })
+        .collect()
+}
+
 fn plugin_json(p: &PluginInfo) -> Json {
     json!({
         "name": p.name,
         "crate": p.crate_name,
         "summary": p.summary,
-        "read_extensions": p.read_extensions,
-        "write_extensions": p.write_extensions,
+        "read_extensions": p.read_extensions(),
+        "write_extensions": p.write_extensions(),
         "read": p.can_read(),
         "write": p.can_write(),
-        "read_options": options_json(p.read_options),
-        "write_options": options_json(p.write_options),
+        "read_formats": claims_json(p.read_formats()),
+        "write_formats": claims_json(p.write_formats()),
+        "read_options": options_json(p.read_options()),
+        "write_options": options_json(p.write_options()),
     })
+}
+
+fn routes_json(routes: &[Route]) -> Json {
+    routes
+        .iter()
+        .map(|r| {
+            let order: Vec<Json> = r
+                .plugins
+                .iter()
+                .map(|(p, rank)| json!({"plugin": p.name, "rank": rank.0}))
+                .collect();
+            (r.key.to_string(), Json::Array(order))
+        })
+        .collect::<serde_json::Map<String, Json>>()
+        .into()
 }
 
 fn options_text(out: &mut String, title: &str, specs: &[OptionSpec]) {
@@ -47,38 +82,67 @@ fn options_text(out: &mut String, title: &str, specs: &[OptionSpec]) {
     }
 }
 
+/// The extensions and schemes of `claims`, `-` when there are none.
+fn claimed(claims: &[Claim]) -> String {
+    let mut keys: Vec<String> = Vec::new();
+    for c in claims {
+        let f = c.format;
+        for k in f.extensions.iter().map(|e| e.to_string()).chain(f.schemes.iter().map(|s| format!("{s}:"))) {
+            if !keys.contains(&k) {
+                keys.push(k);
+            }
+        }
+    }
+    if keys.is_empty() {
+        "-".into()
+    } else {
+        keys.join(" ")
+    }
+}
+
+fn plugin_text(out: &mut String, p: &PluginInfo) {
+    out.push_str(&format!("{} ({}): {}\n", p.name, p.crate_name, p.summary));
+    out.push_str(&format!("  reads:  {}\n", claimed(p.read_formats())));
+    out.push_str(&format!("  writes: {}\n", claimed(p.write_formats())));
+    options_text(out, "read options", p.read_options());
+    options_text(out, "write options", p.write_options());
+}
+
+fn routes_text(out: &mut String, title: &str, routes: &[Route]) {
+    out.push_str(&format!("{title} (tried in this order; rank in brackets):\n"));
+    for r in routes {
+        let order: Vec<String> = r
+            .plugins
+            .iter()
+            .map(|(p, rank)| format!("{} [{}]", p.name, rank.0))
+            .collect();
+        out.push_str(&format!("  {:<10} {}\n", r.key.to_string(), order.join(", ")));
+    }
+}
+
 /// Runs `imageio plugins`.
 pub(crate) fn run(a: PluginsArgs) -> Outcome {
-    let all = imageio::plugins()?;
+    let all = imageio::plugin::plugins()?;
+    let (reads, writes) = (routes(IoMode::Read)?, routes(IoMode::Write)?);
     if a.json {
-        let doc = Json::Array(all.iter().map(|p| plugin_json(p)).collect());
+        let doc = json!({
+            "plugins": all.iter().map(|p| plugin_json(p)).collect::<Vec<_>>(),
+            "routes": {"read": routes_json(&reads), "write": routes_json(&writes)},
+        });
         let text = serde_json::to_string_pretty(&doc).map_err(|e| crate::Failed(e.to_string()))?;
         return crate::print(&format!("{text}\n"));
     }
     let mut out = String::new();
     for p in all {
-        out.push_str(&format!("{} ({}): {}\n", p.name, p.crate_name, p.summary));
-        let list = |e: &[&str]| {
-            if e.is_empty() {
-                "-".to_owned()
-            } else {
-                e.join(" ")
-            }
-        };
-        out.push_str(&format!(
-            "  reads:  {}\n",
-            if p.can_read() {
-                list(p.read_extensions)
-            } else {
-                "-".into()
-            }
-        ));
-        out.push_str(&format!("  writes: {}\n", list(p.write_extensions)));
-        options_text(&mut out, "read options", p.read_options);
-        options_text(&mut out, "write options", p.write_options);
+        plugin_text(&mut out, p);
     }
     if all.is_empty() {
         out.push_str("no plugin is linked\n");
+    } else {
+        out.push('\n');
+        routes_text(&mut out, "Reading", &reads);
+        out.push('\n');
+        routes_text(&mut out, "Writing", &writes);
     }
     crate::print(&out)
 }

@@ -364,8 +364,22 @@ fn plugins_text_and_json() {
     let text = stdout(&run(dir.path(), &["plugins"], 0));
     assert!(text.contains("npy (imageio-npy)"), "{text}");
     assert!(text.contains("compress (bool, default false)"), "{text}");
+    // The effective order per extension: dedicated, general, fallback.
+    let line = text
+        .lines()
+        .find(|l| l.trim_start().starts_with(".tif "))
+        .expect("a routing line for .tif");
+    assert!(line.contains("tiff [200], pillowlike [100]"), "{line}");
+    assert!(text.contains("imageio:"), "standard images are routed by scheme: {text}");
     let j = json(&run(dir.path(), &["plugins", "--json"], 0));
-    let list = j.as_array().unwrap();
+    let gif: Vec<&str> = j["routes"]["read"][".gif"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["plugin"].as_str().unwrap())
+        .collect();
+    assert_eq!(&gif[..2], ["gif", "pillowlike"], "{gif:?}");
+    let list = j["plugins"].as_array().unwrap();
     let npy = list
         .iter()
         .find(|p| p["name"] == "npy")

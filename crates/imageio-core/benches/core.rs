@@ -9,7 +9,8 @@ use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use imageio_core::ndarray::ArrayD;
-use imageio_core::{convert_mode, imread, DType, Mode, NdImage};
+use imageio_core::plugin::convert_mode;
+use imageio_core::{imread, DType, Mode, NdImage};
 
 fn rgb(h: usize, w: usize) -> NdImage {
     let data: Vec<u8> = (0..h * w * 3).map(|i| (i * 7 % 253) as u8).collect();

@@ -9,7 +9,7 @@ use crate::plugin::{PluginInfo, Reader, Writer};
 use crate::registry::{guard_named, open_reader, open_writer};
 use crate::request::{ReadRequest, WriteRequest};
 use crate::uri::Uri;
-use crate::verbs::{guess_is_batch, ReadOptions, WriteOptions};
+use crate::options::{guess_is_batch, ReadOptions, WriteOptions};
 use crate::{DType, Error, ErrorKind, ImageProperties, Index, Limits, Metadata, NdImage, Options, Result};
 
 /// An open resource: one plugin serving one request, for several reads or a

@@ -36,6 +36,7 @@ mod http;
 pub mod keys;
 mod limits;
 mod ndimage;
+mod options;
 pub mod plugin;
 mod props;
 mod registry;
@@ -62,10 +63,10 @@ pub use uri::{
     HTTP_MAX_REDIRECTS, HTTP_READ_TIMEOUT,
 };
 pub use value::{Metadata, Options, Value};
+pub use options::{guess_is_batch, ReadOptions, WriteOptions};
 pub use verbs::{
-    guess_is_batch, imdecode, imdecode_with, imencode, imencode_with, imiter, imiter_with, immeta,
-    immeta_with, imopen, improps, improps_with, imread, imread_with, imwrite, imwrite_with,
-    ReadOptions, WriteOptions,
+    imdecode, imdecode_with, imencode, imencode_with, imiter, imiter_with, immeta, immeta_with,
+    imopen, improps, improps_with, imread, imread_with, imwrite, imwrite_with,
 };
 
 /// The `inventory` this crate collects plugins with; plugins call

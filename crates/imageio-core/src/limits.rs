@@ -3,6 +3,12 @@
 
 use crate::{DType, Error, Result};
 
+/// The most images (pages, frames, directory entries) a reader walks in one
+/// resource, whatever its headers claim: one bound for every plugin, so that
+/// a page walk or a frame index stays small before any pixel is read.
+/// Readers lower it further by what the file's length can hold.
+pub const MAX_IMAGES: usize = 1 << 20;
+
 /// Bounds on what a read may allocate. Plugins check them from the header,
 /// before decoding (`Limits::check_shape`), and pass them on to backends that
 /// take limits of their own.

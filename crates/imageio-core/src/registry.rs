@@ -279,6 +279,7 @@ pub(crate) fn open_reader(
     })?;
     match found {
         Found::Opened(info, r) => Ok((info, r)),
+        Found::Nothing { tried, kept: None } if plugin.is_some() => Err(named_declined(plugin, &tried)),
         Found::Nothing { tried, kept } => {
             Err(kept.unwrap_or_else(|| nothing_reads(request, &tried, plugin.is_some())))
         }
@@ -295,6 +296,16 @@ pub(crate) fn open_writer(
         Some(name) => vec![named(name, IoMode::Write)?],
         None => write_candidates(request)?,
     };
+    if let Some(name) = plugin {
+        if !write_candidates(request)?.iter().any(|p| p.name == name) {
+            let ext = request.extension().unwrap_or("(no extension)");
+            return Err(Error::new(
+                ErrorKind::Declined,
+                format!("the {name:?} plugin cannot serve this resource: it does not write {ext} files"),
+            )
+            .with_plugin(name));
+        }
+    }
     let options = request.options().clone();
     let found = try_in_turn(&cands, |info| {
         let entry = info.write.as_ref().expect("candidates write");
@@ -305,6 +316,7 @@ pub(crate) fn open_writer(
     })?;
     match found {
         Found::Opened(info, w) => Ok((info, w)),
+        Found::Nothing { tried, kept: None } if plugin.is_some() => Err(named_declined(plugin, &tried)),
         Found::Nothing { tried, kept } => Err(kept.unwrap_or_else(|| nothing_writes(request, &tried))),
     }
 }
@@ -333,6 +345,18 @@ fn not_theirs(name: &str, request: &ReadRequest) -> Error {
     Error::new(
         ErrorKind::Declined,
         format!("the {name:?} plugin cannot serve this resource: {what}"),
+    )
+    .with_plugin(name)
+}
+
+/// The error when the one plugin the caller named declined: its reason, as
+/// [`Declined`](ErrorKind::Declined).
+fn named_declined(plugin: Option<&str>, tried: &[String]) -> Error {
+    let name = plugin.unwrap_or_default();
+    let why = tried.join("; ");
+    Error::new(
+        ErrorKind::Declined,
+        format!("the {name:?} plugin cannot serve this resource: {why}"),
     )
     .with_plugin(name)
 }

@@ -91,6 +91,15 @@ fn routing_comes_from_the_claims() {
     let e = imread_with(b"BOOM".to_vec(), &ReadOptions::new().plugin("r8t-test")).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Declined, "{e}");
     assert!(e.to_string().contains("none of its formats"), "{e}");
+    // Likewise for writing: a named plugin must claim the extension.
+    let e = imageio_core::imencode_with(
+        &NdImage::zeros(&[2, 2], imageio_core::DType::U8),
+        ".boom",
+        &WriteOptions::new().plugin("r8t-test"),
+    )
+    .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Declined, "{e}");
+    assert!(e.to_string().contains("does not write .boom files"), "{e}");
     // Standard images are an ordinary plugin, routed by their scheme.
     let r = ReadRequest::new(Uri::from("imageio:testpattern"), None, Limits::default()).unwrap();
     let names: Vec<&str> = read_candidates(&r).unwrap().iter().map(|p| p.name).collect();

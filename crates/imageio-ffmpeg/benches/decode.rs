@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 const N: usize = 60;
 
 fn clip(dir: &std::path::Path) -> std::path::PathBuf {
-    let _ = imageio_ffmpeg::open;
+    let _ = imageio_ffmpeg::open_read;
     let (h, w) = (1080usize, 1920usize);
     let mut all = Vec::with_capacity(N * h * w * 3);
     for k in 0..N {

@@ -3,13 +3,18 @@
 //! tests have no camera; the name parsing and the error without a device are
 //! tested.
 //!
-//! The core turns `<videoN>` into a device request (`Request::device`) that
-//! it offers to this plugin only, so `imread("<video0>")` and `imiter` reach
-//! [`open`] through the plugin's `open`; [`open`] can also be called directly,
-//! reading frames from the returned plugin in turn. Without the `device`
-//! feature a device request fails with `Unsupported`, naming the feature.
+//! The core parses `<videoN>` into a resource of the `device` URI scheme
+//! (no bytes; its [`target`](imageio_core::plugin::ReadRequest::target) is
+//! the name) and routes it to the plugin that claims that scheme: with the
+//! `device` feature this crate registers a second plugin, `camera`, whose
+//! opener calls [`open`], so `imread("<video0>")` and `imiter` reach it.
+//! [`open`] can also be called directly, reading frames from the returned
+//! reader in turn. Without the feature no `camera` plugin is registered (the
+//! `imageio-rs` facade then says to enable `ffmpeg-device`), and [`open`]
+//! fails with `Unsupported`, naming the feature.
 
-use imageio_core::{Error, ErrorKind, Plugin, Result};
+use imageio_core::plugin::Reader;
+use imageio_core::{Error, ErrorKind, Result};
 
 /// The device number of a `<videoN>` name (`"<video0>"` -> `Some(0)`), or
 /// `None` for anything else.
@@ -33,7 +38,7 @@ pub fn device_path(n: u32) -> String {
 /// Errors: `InvalidInput` for a name that is not `<videoN>`, `NotFound` when
 /// the device does not exist, `Unsupported` when the crate was built without
 /// the `device` feature.
-pub fn open(uri: &str) -> Result<Box<dyn Plugin>> {
+pub fn open(uri: &str) -> Result<Box<dyn Reader>> {
     let n = parse_device_uri(uri).ok_or_else(|| {
         Error::invalid_input(format!(
             "{uri:?} is not a camera name; cameras are named <video0>, <video1>..."
@@ -51,7 +56,7 @@ pub fn open(uri: &str) -> Result<Box<dyn Plugin>> {
 }
 
 #[cfg(not(feature = "device"))]
-fn open_path(uri: &str, _path: &str) -> Result<Box<dyn Plugin>> {
+fn open_path(uri: &str, _path: &str) -> Result<Box<dyn Reader>> {
     Err(Error::unsupported(
         "cameras need imageio-ffmpeg's `device` feature (libavdevice); rebuild with it",
     )
@@ -59,7 +64,7 @@ fn open_path(uri: &str, _path: &str) -> Result<Box<dyn Plugin>> {
 }
 
 #[cfg(feature = "device")]
-fn open_path(uri: &str, path: &str) -> Result<Box<dyn Plugin>> {
+fn open_path(uri: &str, path: &str) -> Result<Box<dyn Reader>> {
     use ffmpeg_next as ff;
     crate::init();
     ff::device::register_all();
@@ -103,7 +108,7 @@ struct Camera {
 }
 
 #[cfg(feature = "device")]
-impl Plugin for Camera {
+impl Reader for Camera {
     fn read(
         &mut self,
         _index: usize,

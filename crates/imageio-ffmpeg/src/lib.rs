@@ -3,9 +3,30 @@
 //! [`ffmpeg-next`](https://crates.io/crates/ffmpeg-next) crate. Registered as
 //! plugin `"ffmpeg"`.
 //!
-//! Most users want the `imageio` facade, which links this plugin with its
-//! `ffmpeg` feature (off by default, so that machines without the FFmpeg
-//! development packages build everything else).
+//! Most users want the `imageio-rs` facade (`use imageio::...`), which links
+//! this plugin with its `ffmpeg` feature (off by default, so that machines
+//! without the FFmpeg development packages build everything else).
+//!
+//! # Routing
+//!
+//! The plugin claims (see [`READ_FORMATS`] and [`WRITE_FORMATS`]):
+//!
+//! | format | extensions | signatures | read | write |
+//! |---|---|---|---|---|
+//! | MPEG-4 / QuickTime | `.mp4 .m4v .mov` | none | dedicated | dedicated |
+//! | Matroska / WebM | `.mkv .webm` | none | dedicated | dedicated |
+//! | AVI | `.avi` | none | dedicated | dedicated |
+//! | MPEG-TS | `.ts .mts .m2ts` (writes `.ts`) | none | dedicated | dedicated |
+//! | MPEG-PS | `.mpg .mpeg` | none | dedicated | - |
+//! | FLV, ASF / WMV, Ogg, 3GPP | `.flv .wmv .ogv .3gp` | none | dedicated | - |
+//! | video container (by content) | none | [`formats::SIGNATURES`] | dedicated | - |
+//! | GIF (shared) | `.gif` | `GIF87a`, `GIF89a` | fallback | fallback |
+//!
+//! The containers named by an extension carry no signature, so such a file
+//! reaches this plugin whatever its first bytes (FFmpeg probes it, and
+//! content it cannot read is a decode error); content that carries one of
+//! the container signatures reaches it whatever its name. GIF is claimed at
+//! [`Rank::FALLBACK`]: the plugins made for GIF come first.
 //!
 //! # Reading
 //!
@@ -60,11 +81,12 @@
 //!
 //! # Devices
 //!
-//! With the `device` feature, [`device::open`] reads a camera named
-//! `<video0>` (v4l2 `/dev/video0` on Linux) through libavdevice. The core's
-//! URI parsing does not know devices yet, so `imread("<video0>")` fails in
-//! the core with "no such file"; call [`device::open`] instead. Untested on
-//! hardware (no camera on the machines that ran the tests).
+//! With the `device` feature the crate registers a second plugin, `camera`
+//! ([`CAMERA_NAME`]), which claims the `device` URI scheme: `imread("<video0>")`
+//! and `imiter("<video0>")` read the camera `/dev/video0` (v4l2 on Linux)
+//! through libavdevice, and [`device::open`] does the same directly. Without
+//! the feature no `camera` plugin is registered. Untested on hardware (no
+//! camera on the machines that ran the tests).
 //!
 //! # Performance
 //!
@@ -85,9 +107,16 @@ mod write;
 
 use std::sync::Once;
 
-use imageio_core::{Error, OptionKind, OptionSpec, Plugin, PluginInfo, Request, Result, Signature};
+use imageio_core::plugin::{
+    Claim, Format, OptionKind, OptionSpec, PluginInfo, Rank, ReadEntry, ReadRequest, Reader,
+    WriteEntry, WriteRequest, Writer, GIF,
+};
+use imageio_core::{Error, Result};
 
 pub use scale::{OutFormat, OUT_FORMAT_NAMES};
+
+/// The plugin's name.
+pub const NAME: &str = "ffmpeg";
 
 /// The options `read` accepts.
 pub const READ_OPTIONS: &[OptionSpec] = &[
@@ -175,39 +204,142 @@ pub const WRITE_EXTENSIONS: &[&str] = &[
     ".mp4", ".m4v", ".mov", ".mkv", ".webm", ".avi", ".ts", ".gif",
 ];
 
+/// The formats this plugin reads and writes, as routing sees them.
+///
+/// A video container often cannot be recognised from the first bytes (an
+/// mp4 whose first box is `skip` or `uuid`, an MPEG program stream after
+/// junk): so the containers named by their extension carry no signature,
+/// and a `.mp4` file is offered to this plugin whatever its content (FFmpeg
+/// then probes it). The magic numbers the plugin has always recognised are
+/// gathered in [`SNIFFED`](formats::SNIFFED), a format without extensions,
+/// which routes content to this plugin whatever its name says.
+pub mod formats {
+    use imageio_core::plugin::{Format, Signature};
+
+    /// MPEG-4 and QuickTime (`.mp4`, `.m4v`, `.mov`).
+    pub const MP4: Format = Format::new("MPEG-4 / QuickTime", &[".mp4", ".m4v", ".mov"]);
+    /// Matroska and WebM (`.mkv`, `.webm`).
+    pub const MATROSKA: Format = Format::new("Matroska / WebM", &[".mkv", ".webm"]);
+    /// AVI (`.avi`).
+    pub const AVI: Format = Format::new("AVI", &[".avi"]);
+    /// MPEG transport streams, read under every extension they go by.
+    pub const MPEG_TS: Format = Format::new("MPEG-TS", &[".ts", ".mts", ".m2ts"]);
+    /// MPEG transport streams, written as `.ts`.
+    pub const MPEG_TS_WRITE: Format = Format::new("MPEG-TS", &[".ts"]);
+    /// MPEG program streams (`.mpg`, `.mpeg`).
+    pub const MPEG_PS: Format = Format::new("MPEG-PS", &[".mpg", ".mpeg"]);
+    /// Flash video (`.flv`).
+    pub const FLV: Format = Format::new("FLV", &[".flv"]);
+    /// Windows Media video in ASF (`.wmv`).
+    pub const ASF: Format = Format::new("ASF / WMV", &[".wmv"]);
+    /// Ogg video (`.ogv`).
+    pub const OGG: Format = Format::new("Ogg", &[".ogv"]);
+    /// 3GPP (`.3gp`), an ISO-BMFF variant.
+    pub const THREE_GP: Format = Format::new("3GPP", &[".3gp"]);
+
+    /// Video containers recognised by their content alone, whatever the
+    /// name: ISO-BMFF boxes at offset 4 (`ftyp`, `moov`, `mdat`, `free`,
+    /// `wide`), the EBML header of Matroska/WebM, RIFF `AVI `, MPEG-PS pack
+    /// and sequence headers, FLV, Ogg, ASF, and MPEG-TS (the sync byte 0x47
+    /// at offsets 0, 188 and 376, one masked signature).
+    pub const SNIFFED: Format =
+        Format::new("video container (by content)", &[]).signatures(SIGNATURES);
+
+    /// One TS packet and a half: the span the MPEG-TS signature covers.
+    const TS_SPAN: usize = 2 * 188 + 1;
+
+    /// `byte` at the three sync positions of three TS packets, 0 elsewhere.
+    const fn ts_sync(byte: u8) -> [u8; TS_SPAN] {
+        let mut a = [0u8; TS_SPAN];
+        a[0] = byte;
+        a[188] = byte;
+        a[376] = byte;
+        a
+    }
+    const TS_MAGIC: [u8; TS_SPAN] = ts_sync(0x47);
+    const TS_MASK: [u8; TS_SPAN] = ts_sync(0xFF);
+
+    /// Magic bytes of the containers FFmpeg reads.
+    pub const SIGNATURES: &[Signature] = &[
+        Signature::at(4, b"ftyp"),
+        Signature::at(4, b"moov"),
+        Signature::at(4, b"mdat"),
+        Signature::at(4, b"free"),
+        Signature::at(4, b"wide"),
+        Signature::new(b"\x1A\x45\xDF\xA3"),
+        Signature::masked(
+            0,
+            b"RIFF\0\0\0\0AVI ",
+            b"\xFF\xFF\xFF\xFF\0\0\0\0\xFF\xFF\xFF\xFF",
+        ),
+        Signature::new(b"\x00\x00\x01\xBA"),
+        Signature::new(b"\x00\x00\x01\xB3"),
+        Signature::new(b"FLV\x01"),
+        Signature::new(b"OggS"),
+        Signature::new(b"\x30\x26\xB2\x75\x8E\x66\xCF\x11"),
+        // MPEG-TS: 0x47 at 0, 188 and 376 (the other bytes masked out).
+        Signature::masked(0, &TS_MAGIC, &TS_MASK),
+    ];
+}
+
+/// What the plugin reads: the video containers as the plugin made for them
+/// (by extension, and by content through [`formats::SNIFFED`]), and GIF as a
+/// last resort behind the plugins made for it.
+pub const READ_FORMATS: &[Claim] = &[
+    Claim::new(formats::MP4, Rank::DEDICATED),
+    Claim::new(formats::MATROSKA, Rank::DEDICATED),
+    Claim::new(formats::AVI, Rank::DEDICATED),
+    Claim::new(formats::MPEG_TS, Rank::DEDICATED),
+    Claim::new(formats::MPEG_PS, Rank::DEDICATED),
+    Claim::new(formats::FLV, Rank::DEDICATED),
+    Claim::new(formats::ASF, Rank::DEDICATED),
+    Claim::new(formats::OGG, Rank::DEDICATED),
+    Claim::new(formats::THREE_GP, Rank::DEDICATED),
+    Claim::new(GIF, Rank::FALLBACK),
+    Claim::new(formats::SNIFFED, Rank::DEDICATED),
+];
+
+/// What the plugin writes: the containers it has a default encoder for, and
+/// GIF as a last resort.
+pub const WRITE_FORMATS: &[Claim] = &[
+    Claim::new(formats::MP4, Rank::DEDICATED),
+    Claim::new(formats::MATROSKA, Rank::DEDICATED),
+    Claim::new(formats::AVI, Rank::DEDICATED),
+    Claim::new(formats::MPEG_TS_WRITE, Rank::DEDICATED),
+    Claim::new(GIF, Rank::FALLBACK),
+];
+
 imageio_core::inventory::submit! {
     PluginInfo {
-        name: "ffmpeg",
+        name: NAME,
         crate_name: env!("CARGO_PKG_NAME"),
         summary: "video (mp4, mov, mkv, webm, avi, ts, mpg...) on the FFmpeg libraries (ffmpeg-next)",
-        read_extensions: READ_EXTENSIONS,
-        write_extensions: WRITE_EXTENSIONS,
-        signatures: SIGNATURES,
-        read_options: READ_OPTIONS,
-        write_options: WRITE_OPTIONS,
-        open,
+        read: Some(ReadEntry { formats: READ_FORMATS, options: READ_OPTIONS, open: open_read }),
+        write: Some(WriteEntry { formats: WRITE_FORMATS, options: WRITE_OPTIONS, open: open_write }),
     }
 }
 
-/// Magic bytes of the containers FFmpeg reads.
-const SIGNATURES: &[Signature] = &[
-    Signature::at(4, b"ftyp"),
-    Signature::at(4, b"moov"),
-    Signature::at(4, b"mdat"),
-    Signature::at(4, b"free"),
-    Signature::at(4, b"wide"),
-    Signature::new(b"\x1A\x45\xDF\xA3"),
-    Signature::masked(
-        0,
-        b"RIFF\0\0\0\0AVI ",
-        b"\xFF\xFF\xFF\xFF\0\0\0\0\xFF\xFF\xFF\xFF",
-    ),
-    Signature::new(b"\x00\x00\x01\xBA"),
-    Signature::new(b"\x00\x00\x01\xB3"),
-    Signature::new(b"FLV\x01"),
-    Signature::new(b"OggS"),
-    Signature::new(b"\x30\x26\xB2\x75\x8E\x66\xCF\x11"),
-];
+/// The camera plugin's name (with the `device` feature).
+pub const CAMERA_NAME: &str = "camera";
+
+/// Capture devices (`<video0>`): no extension, no bytes, the `device` URI
+/// scheme.
+pub const CAPTURE_DEVICE: Format = Format::new("capture device", &[]).schemes(&["device"]);
+
+#[cfg(feature = "device")]
+imageio_core::inventory::submit! {
+    PluginInfo {
+        name: CAMERA_NAME,
+        crate_name: env!("CARGO_PKG_NAME"),
+        summary: "cameras (<video0>, v4l2) through libavdevice",
+        read: Some(ReadEntry {
+            formats: &[Claim::new(CAPTURE_DEVICE, Rank::DEDICATED)],
+            options: &[],
+            open: open_camera,
+        }),
+        write: None,
+    }
+}
 
 /// Initialises FFmpeg once per process and sets its log level to `Error`, so
 /// the libraries print nothing but errors.
@@ -219,51 +351,29 @@ pub(crate) fn init() {
     });
 }
 
-/// True for an MPEG transport stream: sync byte 0x47 every 188 bytes.
-fn is_mpegts(first: &[u8]) -> bool {
-    first.len() >= 377 && first[0] == 0x47 && first[188] == 0x47 && first[376] == 0x47
+/// Opens a video for reading. The core routes here the claimed extensions
+/// and the content [`formats::SNIFFED`] recognises; FFmpeg probes the rest
+/// (content it cannot read is a decode error).
+pub fn open_read(request: &mut ReadRequest) -> Result<Box<dyn Reader>> {
+    init();
+    Ok(Box::new(read::VideoReader::open(request)?))
 }
 
-/// Opens `request` when it is this plugin's; declines it otherwise.
-pub fn open(request: &mut Request) -> Result<Box<dyn Plugin>> {
+/// Opens a video for writing (the core routes the claimed extensions here).
+pub fn open_write(request: &mut WriteRequest) -> Result<Box<dyn Writer>> {
     init();
-    if let Some(d) = request.device() {
-        // A capture device (`<video0>`): no bytes, libavdevice opens it.
-        return if cfg!(feature = "device") {
-            device::open(d)
-        } else {
-            Err(Error::unsupported(format!(
-                "{d} is a capture device: reading cameras needs the `device` feature of \
-                 imageio-ffmpeg (libavdevice); rebuild with it"
-            ))
-            .with_resource(d))
-        };
-    }
-    match request.mode() {
-        imageio_core::IoMode::Read => {
-            let first = request.first_bytes();
-            let by_ext = request
-                .extension()
-                .is_some_and(|e| READ_EXTENSIONS.contains(&e));
-            let by_magic = SIGNATURES.iter().any(|s| s.matches(first)) || is_mpegts(first);
-            if !by_ext && !by_magic {
-                return Err(Error::declined(
-                    "not a video container FFmpeg is asked to read",
-                ));
-            }
-            Ok(Box::new(read::Reader::open(request)?))
-        }
-        imageio_core::IoMode::Write => {
-            let ext = request.extension().unwrap_or("");
-            if !WRITE_EXTENSIONS.contains(&ext) {
-                return Err(Error::declined(format!(
-                    "the ffmpeg plugin writes {}, not {ext:?}",
-                    WRITE_EXTENSIONS.join(" ")
-                )));
-            }
-            Ok(Box::new(write::Writer::open(request)?))
-        }
-    }
+    Ok(Box::new(write::VideoWriter::open(request)?))
+}
+
+/// Opens the capture device the request names (`<video0>`): the core routes
+/// `device` resources to the `camera` plugin, which this is the opener of.
+#[cfg(feature = "device")]
+pub fn open_camera(request: &mut ReadRequest) -> Result<Box<dyn Reader>> {
+    let target = request.target().ok_or_else(|| {
+        Error::invalid_input("the camera plugin reads capture devices (<video0>), not files")
+            .with_resource(request.name())
+    })?;
+    device::open(target)
 }
 
 /// Maps an error of the backend met while reading into ours.

@@ -10,9 +10,9 @@ use ff::packet::Ref as _;
 use ff::util::frame::video::Video as VideoFrame;
 use ff::Rational;
 use ffmpeg_next as ff;
+use imageio_core::plugin::{ReadRequest, Reader};
 use imageio_core::{
-    ImageProperties, Limits, Metadata, NdImage, Options, Plugin, Request, Result, SharedBytes,
-    Value,
+    ImageProperties, Limits, Metadata, NdImage, Options, Result, SharedBytes, Value,
 };
 
 use crate::scale::{copy_rows, to_ndimage, OutFormat, Scaler};
@@ -105,7 +105,7 @@ struct FrameInfo {
 }
 
 /// An open video for reading.
-pub(crate) struct Reader {
+pub(crate) struct VideoReader {
     bytes: SharedBytes,
     hint: Option<String>,
     limits: Limits,
@@ -166,9 +166,9 @@ fn open_decoder(input: &Input, index: usize, config: &ReadConfig) -> Result<ff::
         .map_err(|e| decode_err("cannot open the video decoder", e))
 }
 
-impl Reader {
+impl VideoReader {
     /// Opens the request: demuxer, stream, decoder, header checks.
-    pub(crate) fn open(request: &mut Request) -> Result<Reader> {
+    pub(crate) fn open(request: &mut ReadRequest) -> Result<VideoReader> {
         let config = read_config(request.options())?;
         let bytes = request.bytes()?;
         let hint = match request
@@ -224,7 +224,7 @@ impl Reader {
         let time_base = st.time_base();
         let is_mov = input.format().name().contains("mov");
         let container_frames = (is_mov && st.frames() > 0).then(|| st.frames() as usize);
-        let mut r = Reader {
+        let mut r = VideoReader {
             bytes,
             hint,
             limits,
@@ -613,7 +613,7 @@ impl Reader {
     }
 }
 
-impl Plugin for Reader {
+impl Reader for VideoReader {
     fn read(&mut self, index: usize, options: &Options) -> Result<NdImage> {
         self.apply(options)?;
         self.decode(index)?;
@@ -694,7 +694,7 @@ impl Plugin for Reader {
     }
 }
 
-impl Reader {
+impl VideoReader {
     /// Takes the per-call options (the pixel format may change per read).
     fn apply(&mut self, options: &Options) -> Result<()> {
         self.config.out = read_config(options)?.out;

@@ -7,7 +7,8 @@ use ff::format::Pixel;
 use ff::util::frame::video::Video as VideoFrame;
 use ff::{Dictionary, Rational};
 use ffmpeg_next as ff;
-use imageio_core::{DType, Error, NdImage, Options, Plugin, Request, Result, Value};
+use imageio_core::plugin::{Output as Sink, WriteRequest, Writer};
+use imageio_core::{DType, Error, NdImage, Options, Result, Value};
 
 use crate::encode_err;
 use crate::scale::Scaler;
@@ -124,8 +125,8 @@ struct Encoding {
 }
 
 /// An open video for writing.
-pub(crate) struct Writer {
-    sink: Option<imageio_core::Writer>,
+pub(crate) struct VideoWriter {
+    sink: Option<Sink>,
     ext: String,
     config: WriteConfig,
     enc: Option<Encoding>,
@@ -165,9 +166,9 @@ fn round_up(x: u32, m: u32) -> u32 {
     x.div_ceil(m) * m
 }
 
-impl Writer {
+impl VideoWriter {
     /// Accepts the request (the format is known from the extension).
-    pub(crate) fn open(request: &mut Request) -> Result<Writer> {
+    pub(crate) fn open(request: &mut WriteRequest) -> Result<VideoWriter> {
         let ext = request.extension().unwrap_or("").to_owned();
         let config = write_config(request.options(), &ext)?;
         if ff::encoder::find_by_name(&config.codec).is_none() {
@@ -176,8 +177,8 @@ impl Writer {
                 config.codec
             )));
         }
-        Ok(Writer {
-            sink: Some(request.writer()?),
+        Ok(VideoWriter {
+            sink: Some(request.output()?),
             ext,
             config,
             enc: None,
@@ -418,11 +419,7 @@ impl Encoding {
     }
 }
 
-impl Plugin for Writer {
-    fn read(&mut self, _index: usize, _options: &Options) -> Result<NdImage> {
-        Err(Error::invalid_input("the resource is open for writing"))
-    }
-
+impl Writer for VideoWriter {
     fn write(&mut self, image: &NdImage, options: &Options) -> Result<()> {
         if self.enc.is_none() {
             self.config = write_config(options, &self.ext)?;

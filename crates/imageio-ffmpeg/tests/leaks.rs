@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 
 /// Makes sure the plugin is linked (its `inventory` registration).
 fn link() {
-    let _ = imageio_ffmpeg::open;
+    let _ = imageio_ffmpeg::open_read;
 }
 
 /// The resident set size of this process, in bytes.

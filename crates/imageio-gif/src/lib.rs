@@ -1,7 +1,7 @@
 //! The GIF plugin of imageio-rs, `gif`, on the [`gif`](https://docs.rs/gif)
 //! crate.
 //!
-//! Reading (DESIGN.md "Pixel semantics", animations row):
+//! Reading (the workspace's pixel semantics for animations, ARCHITECTURE.md):
 //!
 //! - every frame is composited onto the logical screen by this crate's own
 //!   compositor over the `gif` crate's indexed frames: disposal 0..3
@@ -16,8 +16,10 @@
 //! - `n_images`, the per-frame `duration` and `loop` come from a walk of the
 //!   blocks that skips the LZW data (no pixel is decoded); the screen and
 //!   every frame are checked against the request's
-//!   [`Limits`](imageio_core::Limits) before anything is allocated, and the
-//!   `gif` crate's own memory limit is set to `Limits::max_alloc`.
+//!   [`Limits`](imageio_core::Limits) before anything is allocated, a file
+//!   of more than [`MAX_IMAGES`](imageio_core::plugin::MAX_IMAGES) frames is
+//!   refused, and the `gif` crate's own memory limit is set to
+//!   `Limits::max_alloc`.
 //!
 //! Metadata: `duration` (ms as f64, as stored in 10 ms units, a zero delay is 0; a
 //! list for the file, one value per frame), `loop` (the NETSCAPE count, 0 =
@@ -36,6 +38,12 @@
 //! below does not show through. When a frame has at most `palette_size`
 //! colours the palette is exact (lossless). Inputs: u8 `(H, W)`, `(H, W,
 //! 1..=4)`.
+//!
+//! Registration: the plugin registers as `gif` and claims the shared
+//! [`GIF`] format at [`Rank::DEDICATED`] for reading and writing. The core
+//! routes to it content that starts with `GIF87a` or `GIF89a` (whatever the
+//! name says) and `.gif` targets; a `.gif` file whose content is not a GIF is
+//! never offered to it.
 //!
 //! ## Quantizers
 //!
@@ -84,7 +92,10 @@ mod quant;
 mod read;
 mod write;
 
-use imageio_core::{Error, IoMode, OptionKind, OptionSpec, Plugin, PluginInfo, Request, Signature};
+use imageio_core::plugin::{
+    Claim, OptionKind, OptionSpec, PluginInfo, Rank, ReadEntry, ReadRequest, Reader, WriteEntry,
+    WriteRequest, Writer, GIF,
+};
 
 /// The plugin's name.
 pub const NAME: &str = "gif";
@@ -123,40 +134,30 @@ pub const WRITE_OPTIONS: &[OptionSpec] = &[
     ),
 ];
 
-const SIGNATURES: &[Signature] = &[Signature::new(b"GIF87a"), Signature::new(b"GIF89a")];
+/// What the plugin claims, in both directions: the shared GIF format (`.gif`,
+/// the `GIF87a` and `GIF89a` signatures), as the plugin made for it.
+const FORMATS: &[Claim] = &[Claim::new(GIF, Rank::DEDICATED)];
 
 imageio_core::inventory::submit! {
     PluginInfo {
         name: NAME,
         crate_name: env!("CARGO_PKG_NAME"),
         summary: "GIF on the `gif` crate: every frame composited, durations and loop, streaming animated writes",
-        read_extensions: &[".gif"],
-        write_extensions: &[".gif"],
-        signatures: SIGNATURES,
-        read_options: &[],
-        write_options: WRITE_OPTIONS,
-        open,
+        read: Some(ReadEntry { formats: FORMATS, options: &[], open: open_read }),
+        write: Some(WriteEntry { formats: FORMATS, options: WRITE_OPTIONS, open: open_write }),
     }
 }
 
-/// Opens a request: reading needs a GIF header ("not mine" otherwise),
-/// writing a `.gif` target.
-pub fn open(request: &mut Request) -> imageio_core::Result<Box<dyn Plugin>> {
-    match request.mode() {
-        IoMode::Read => {
-            if !SIGNATURES.iter().any(|s| s.matches(request.first_bytes())) {
-                return Err(Error::declined("not a GIF header"));
-            }
-            let data = request.bytes()?;
-            Ok(Box::new(read::GifReader::open(data, request.limits())?))
-        }
-        IoMode::Write => {
-            let ext = request.extension().unwrap_or("");
-            if ext != ".gif" {
-                return Err(Error::declined(format!("cannot write {ext} files")));
-            }
-            let writer = request.writer()?;
-            Ok(Box::new(write::GifWriter::new(writer)))
-        }
-    }
+/// Opens a GIF for reading. The core routes here only content that carries
+/// a GIF signature, so the opener walks the blocks straight away (a broken
+/// file is a decode error, not "not mine").
+pub fn open_read(request: &mut ReadRequest) -> imageio_core::Result<Box<dyn Reader>> {
+    let data = request.bytes()?;
+    Ok(Box::new(read::GifReader::open(data, request.limits())?))
+}
+
+/// Opens a `.gif` target for writing (the core routes `.gif` targets here).
+pub fn open_write(request: &mut WriteRequest) -> imageio_core::Result<Box<dyn Writer>> {
+    let output = request.output()?;
+    Ok(Box::new(write::GifWriter::new(output)))
 }

@@ -5,13 +5,10 @@ use std::io::Cursor;
 use std::num::NonZeroU64;
 
 use gif::{ColorOutput, DecodeOptions, Decoder, DisposalMethod, Repeat};
+use imageio_core::plugin::{Reader, MAX_IMAGES};
 use imageio_core::{
-    DType, Error, ImageProperties, Limits, Metadata, NdImage, Options, Plugin, Result, SharedBytes,
-    Value,
+    DType, Error, ImageProperties, Limits, Metadata, NdImage, Options, Result, SharedBytes, Value,
 };
-
-/// More frames than this is taken as a hostile file.
-const MAX_FRAMES: usize = 1_000_000;
 
 pub(crate) fn gif_err(e: gif::DecodingError) -> Error {
     match e {
@@ -66,8 +63,9 @@ fn walk(data: &SharedBytes, limits: Limits) -> Result<Walk> {
         limits.check_dimensions(u64::from(f.width), u64::from(f.height))?;
         alpha |= f.transparent.is_some();
         durations.push(u64::from(f.delay) * 10);
-        if durations.len() > MAX_FRAMES {
-            return Err(Error::limit("GIF: more than a million frames"));
+        // More frames than the core's cap is taken as a hostile file.
+        if durations.len() > MAX_IMAGES {
+            return Err(Error::limit(format!("GIF: more than {MAX_IMAGES} frames")));
         }
     }
     if durations.is_empty() {
@@ -250,7 +248,7 @@ impl GifReader {
     }
 }
 
-impl Plugin for GifReader {
+impl Reader for GifReader {
     fn read(&mut self, index: usize, _options: &Options) -> Result<NdImage> {
         let n = self.walk.durations.len();
         if index >= n {

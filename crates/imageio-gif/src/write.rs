@@ -1,10 +1,11 @@
 //! Writing: one frame per `write` call, quantized and streamed through the
-//! `gif` crate's encoder into the request's writer (kept until `close`).
+//! `gif` crate's encoder into the request's output (kept until `close`).
 
 use std::borrow::Cow;
 
 use gif::{DisposalMethod, Encoder, Frame, Repeat};
-use imageio_core::{DType, Error, NdImage, Options, Plugin, Result, Value, Writer};
+use imageio_core::plugin::{image_dims, Output, Writer};
+use imageio_core::{DType, Error, NdImage, Options, Result, Value};
 
 use crate::quant::{quantize, Quantizer};
 
@@ -14,16 +15,16 @@ fn enc_err(e: gif::EncodingError) -> Error {
 
 /// The write side of the plugin.
 pub(crate) struct GifWriter {
-    writer: Option<Writer>,
-    enc: Option<Encoder<Writer>>,
+    output: Option<Output>,
+    enc: Option<Encoder<Output>>,
     size: (usize, usize),
     frames: usize,
 }
 
 impl GifWriter {
-    pub(crate) fn new(writer: Writer) -> GifWriter {
+    pub(crate) fn new(output: Output) -> GifWriter {
         GifWriter {
-            writer: Some(writer),
+            output: Some(output),
             enc: None,
             size: (0, 0),
             frames: 0,
@@ -39,16 +40,7 @@ fn to_rgba(image: &NdImage) -> Result<(usize, usize, Vec<u8>)> {
             image.dtype()
         )));
     }
-    let shape = image.shape();
-    let (h, w, c) = match *shape {
-        [h, w] => (h, w, 1),
-        [h, w, c @ 1..=4] => (h, w, c),
-        _ => {
-            return Err(Error::invalid_input(format!(
-                "GIF writes (H, W) or (H, W, C) images with C in 1..=4, not {shape:?}"
-            )))
-        }
-    };
+    let (h, w, c) = image_dims(image.shape(), 4, "GIF")?;
     if h == 0 || w == 0 || h > 65535 || w > 65535 {
         return Err(Error::invalid_input(format!(
             "GIF images are 1..=65535 pixels on a side, not {w}x{h}"
@@ -140,22 +132,18 @@ fn quant_options(options: &Options) -> Result<(usize, bool, Quantizer)> {
     Ok((palette_size, dither, q))
 }
 
-impl Plugin for GifWriter {
-    fn read(&mut self, _index: usize, _options: &Options) -> Result<NdImage> {
-        Err(Error::internal("read on a GIF write request"))
-    }
-
+impl Writer for GifWriter {
     fn write(&mut self, image: &NdImage, options: &Options) -> Result<()> {
         let (h, w, mut rgba) = to_rgba(image)?;
         let (palette_size, dither, q) = quant_options(options)?;
         let delay = delay(options, self.frames)?;
         if self.enc.is_none() {
             let repeat = repeat(options)?;
-            let writer = self
-                .writer
+            let output = self
+                .output
                 .take()
                 .ok_or_else(|| Error::internal("GIF writer already closed"))?;
-            let mut enc = Encoder::new(writer, w as u16, h as u16, &[]).map_err(enc_err)?;
+            let mut enc = Encoder::new(output, w as u16, h as u16, &[]).map_err(enc_err)?;
             enc.set_repeat(repeat).map_err(enc_err)?;
             self.enc = Some(enc);
             self.size = (h, w);

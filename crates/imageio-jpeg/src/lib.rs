@@ -3,9 +3,14 @@
 //! [`jpeg-decoder`](https://docs.rs/jpeg-decoder) (DCT-scaled thumbnails,
 //! lossless frames, and files zune-jpeg refuses), writes with
 //! [`jpeg-encoder`](https://docs.rs/jpeg-encoder), parses EXIF with
-//! [`kamadak-exif`](https://docs.rs/kamadak-exif). It serves `.jpg`,
-//! `.jpeg`, `.jpe` and `.jfif` before the general-purpose `pillowlike`
-//! plugin, and any file that starts with `FF D8 FF`.
+//! [`kamadak-exif`](https://docs.rs/kamadak-exif).
+//!
+//! It registers one [`PluginInfo`] that claims the shared [`JPEG`] format at
+//! [`Rank::DEDICATED`] both ways ([`FORMATS`]), so that the core routes to it
+//! before the general-purpose `pillowlike` plugin: reading, a `.jpg`,
+//! `.jpeg`, `.jpe` or `.jfif` file whose content starts with `FF D8 FF`,
+//! and, whatever its name, any content that does; writing, those four
+//! extensions. Its openers are [`open_read`] and [`open_write`].
 //!
 //! # Reading
 //!
@@ -33,9 +38,9 @@
 //!   scaled IDCT), like OpenCV's `IMREAD_REDUCED_*`; the size is
 //!   `ceil(W / k) x ceil(H / k)`. Progressive files at 1/8 are decoded
 //!   from their DC scans only. Not for lossless frames.
-//! - `rotate`: `false` (default, DESIGN.md: orientation is reported, not
-//!   applied); `true` applies the EXIF orientation (1..8) and drops
-//!   `orientation` from the metadata.
+//! - `rotate`: `false` (default: as everywhere in imageio-rs, the
+//!   orientation is reported, not applied); `true` applies the EXIF
+//!   orientation (1..8) and drops `orientation` from the metadata.
 //! - Colour `mode` (gray, RGB, RGBA...) is the core's `ReadOptions::mode`,
 //!   applied after the read as for every plugin.
 //!
@@ -129,8 +134,8 @@
 //! (0.02 dB apart), and it writes progressive files, optimized Huffman
 //! tables, ICC and EXIF segments: it writes.
 //!
-//! You probably want the `imageio` facade, which links this plugin with its
-//! `jpeg` feature (on by default).
+//! You probably want the facade crate, `imageio-rs` (used as `imageio`),
+//! which links this plugin with its `jpeg` feature (on by default).
 //!
 //! ```
 //! use imageio::{imdecode, imencode, NdImage};
@@ -149,13 +154,21 @@ mod orient;
 mod read;
 mod write;
 
-use imageio_core::{Error, IoMode, OptionKind, OptionSpec, Plugin, PluginInfo, Request, Signature};
+use imageio_core::plugin::{
+    Claim, OptionKind, OptionSpec, PluginInfo, Rank, ReadEntry, ReadRequest, Reader, WriteEntry,
+    WriteRequest, Writer, JPEG,
+};
 
 /// The plugin's name.
 pub const NAME: &str = "jpeg";
 
-/// The extensions this plugin reads and writes.
-pub const EXTENSIONS: &[&str] = &[".jpg", ".jpeg", ".jpe", ".jfif"];
+/// The extensions this plugin reads and writes: those of the shared
+/// [`JPEG`] format.
+pub const EXTENSIONS: &[&str] = JPEG.extensions;
+
+/// The formats this plugin claims, reading and writing: JPEG, as the
+/// dedicated plugin (before the general-purpose `pillowlike`).
+pub const FORMATS: &[Claim] = &[Claim::new(JPEG, Rank::DEDICATED)];
 
 /// The options `read` accepts.
 pub const READ_OPTIONS: &[OptionSpec] = &[
@@ -221,43 +234,28 @@ pub const WRITE_OPTIONS: &[OptionSpec] = &[
     ),
 ];
 
-const SIGNATURES: &[Signature] = &[Signature::new(&[0xFF, 0xD8, 0xFF])];
-
 imageio_core::inventory::submit! {
     PluginInfo {
         name: NAME,
         crate_name: env!("CARGO_PKG_NAME"),
         summary: "JPEG on zune-jpeg + jpeg-decoder (DCT-scaled, lossless) and jpeg-encoder; EXIF, ICC, CMYK",
-        read_extensions: EXTENSIONS,
-        write_extensions: EXTENSIONS,
-        signatures: SIGNATURES,
-        read_options: READ_OPTIONS,
-        write_options: WRITE_OPTIONS,
-        open,
+        read: Some(ReadEntry { formats: FORMATS, options: READ_OPTIONS, open: open_read }),
+        write: Some(WriteEntry { formats: FORMATS, options: WRITE_OPTIONS, open: open_write }),
     }
 }
 
-/// Opens a request: reading needs the JPEG SOI marker followed by another
-/// marker ("not mine" otherwise), writing a `.jpg`/`.jpeg`/`.jpe`/`.jfif`
-/// target.
-pub fn open(request: &mut Request) -> imageio_core::Result<Box<dyn Plugin>> {
-    match request.mode() {
-        IoMode::Read => {
-            if !SIGNATURES[0].matches(request.first_bytes()) {
-                return Err(Error::declined("not a JPEG (no FF D8 FF signature)"));
-            }
-            let data = request.bytes()?;
-            Ok(Box::new(read::JpegReader::open(data, request.limits())?))
-        }
-        IoMode::Write => {
-            let ext = request.extension().unwrap_or("");
-            if !EXTENSIONS.contains(&ext) {
-                return Err(Error::declined(format!("cannot write {ext} files")));
-            }
-            let writer = request.writer()?;
-            Ok(Box::new(write::JpegWriter::new(writer)))
-        }
-    }
+/// Opens a reader on `request`. The core routes only JPEG content here (the
+/// `FF D8 FF` signature of [`JPEG`]); the header is walked now, no pixels
+/// are decoded.
+pub fn open_read(request: &mut ReadRequest) -> imageio_core::Result<Box<dyn Reader>> {
+    let data = request.bytes()?;
+    Ok(Box::new(read::JpegReader::open(data, request.limits())?))
+}
+
+/// Opens a writer on `request`'s output (the core routes `.jpg`, `.jpeg`,
+/// `.jpe` and `.jfif` targets here): one image per file.
+pub fn open_write(request: &mut WriteRequest) -> imageio_core::Result<Box<dyn Writer>> {
+    Ok(Box::new(write::JpegWriter::new(request.output()?)))
 }
 
 /// Encodes `image` as a JPEG file in memory with the write `options` (the

@@ -3,9 +3,9 @@
 //! lossless decoding with `jpeg-decoder`, EXIF orientation, and the
 //! metadata.
 
+use imageio_core::plugin::{keys, Reader};
 use imageio_core::{
-    keys, DType, Error, ImageProperties, Limits, Metadata, NdImage, Options, Plugin, Result,
-    SharedBytes, Value,
+    DType, Error, ImageProperties, Limits, Metadata, NdImage, Options, Result, SharedBytes, Value,
 };
 use zune_core::bytestream::ZCursor;
 use zune_core::colorspace::ColorSpace;
@@ -258,7 +258,7 @@ impl JpegReader {
     }
 }
 
-impl Plugin for JpegReader {
+impl Reader for JpegReader {
     fn read(&mut self, index: usize, options: &Options) -> Result<NdImage> {
         if index > 0 {
             return Err(Error::index_out_of_range(index, Some(1)));

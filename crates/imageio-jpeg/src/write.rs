@@ -4,7 +4,8 @@
 
 use std::io::Write;
 
-use imageio_core::{dpi_option, DType, Error, NdImage, Options, Plugin, Result, Value, Writer};
+use imageio_core::plugin::{dpi_option, image_dims, Output, Writer};
+use imageio_core::{DType, Error, NdImage, Options, Result, Value};
 use jpeg_encoder::{ColorType, Encoder, PixelDensity, PixelDensityUnit, SamplingFactor};
 
 /// The default quality (as Pillow and Python imageio).
@@ -12,12 +13,12 @@ pub(crate) const DEFAULT_QUALITY: u8 = 75;
 
 /// The write side of the plugin: one image per file.
 pub(crate) struct JpegWriter {
-    writer: Option<Writer>,
+    writer: Option<Output>,
     written: bool,
 }
 
 impl JpegWriter {
-    pub(crate) fn new(writer: Writer) -> JpegWriter {
+    pub(crate) fn new(writer: Output) -> JpegWriter {
         JpegWriter {
             writer: Some(writer),
             written: false,
@@ -81,16 +82,7 @@ fn pixels(image: &NdImage, drop_alpha: bool) -> Result<(Vec<u8>, u16, u16, Color
             image.dtype()
         )));
     }
-    let shape = image.shape();
-    let (h, w, c) = match *shape {
-        [h, w] => (h, w, 1),
-        [h, w, c] if (1..=4).contains(&c) => (h, w, c),
-        _ => {
-            return Err(Error::invalid_input(format!(
-                "a JPEG image is (H, W) gray or (H, W, 3) RGB, not shape {shape:?}"
-            )))
-        }
-    };
+    let (h, w, c) = image_dims(image.shape(), 4, "JPEG")?;
     let (Ok(w16), Ok(h16)) = (u16::try_from(w), u16::try_from(h)) else {
         return Err(Error::invalid_input(format!(
             "JPEG images are at most 65535 pixels a side, not {w}x{h}"
@@ -203,11 +195,7 @@ fn insert_comment(jpeg: &mut Vec<u8>, text: &[u8]) {
     jpeg.splice(pos..pos, seg);
 }
 
-impl Plugin for JpegWriter {
-    fn read(&mut self, _index: usize, _options: &Options) -> Result<NdImage> {
-        Err(Error::invalid_input("the resource is open for writing"))
-    }
-
+impl Writer for JpegWriter {
     fn write(&mut self, image: &NdImage, options: &Options) -> Result<()> {
         if self.written {
             return Err(Error::unsupported(

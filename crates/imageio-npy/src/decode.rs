@@ -7,7 +7,8 @@
 use std::io::Read;
 
 use imageio_core::ndarray::{ArrayD, IxDyn};
-use imageio_core::{with_dtype, DType, Element, Error, Limits, NdImage, RandomAccess, Result};
+use imageio_core::plugin::{with_dtype, RandomAccess};
+use imageio_core::{DType, Element, Error, Limits, NdImage, Result};
 
 use crate::header::{self, Header, Stored};
 

@@ -1,5 +1,12 @@
 //! The NPY/NPZ plugin of imageio-rs: numpy's own formats, the lossless bridge
-//! between Rust and Python. Registered as plugin `"npy"`.
+//! between Rust and Python. Registered as plugin `"npy"`: one [`PluginInfo`]
+//! whose read and write entries claim the formats [`NPY`] (`.npy`, the
+//! `\x93NUMPY` magic) and [`NPZ`] (`.npz`, a zip archive) at
+//! [`Rank::DEDICATED`]. The core routes to [`open_read`] a file with the NPY
+//! magic or a zip signature (whatever its name), and to [`open_write`] a
+//! `.npy` or `.npz` target. A zip archive is still declined when a closer
+//! look says it is not an NPZ: it is named with another extension (`.zip`),
+//! or it has no extension and its members are not all `.npy` arrays.
 //!
 //! Reading returns the array as stored, in C order, with its shape kept
 //! exactly (any number of axes, 0-d included):
@@ -27,10 +34,10 @@
 //! header claiming 10^15 elements fails at once, small. The data is then
 //! decoded straight into the array's own buffer; a `.npy` file stored in the
 //! machine's order is read with positioned reads at its data offset into an
-//! array that is never zeroed first (the file is not memory-mapped:
-//! [`Request::random_access`](imageio_core::Request::random_access)), which
-//! is as fast as numpy's `np.load`. Arrays of two axes or more
-//! are checked like images (`Limits::check_shape`); every array against
+//! array that is never zeroed first (the file is not memory-mapped: see
+//! [`ReadRequest::random_access`](imageio_core::plugin::ReadRequest::random_access)),
+//! which is as fast as numpy's `np.load`. Arrays of two axes or more are
+//! checked like images (`Limits::check_shape`); every array against
 //! `max_alloc`.
 //!
 //! Writing uses the `ndarray-npy` crate. One `write` to `.npy` writes one
@@ -40,8 +47,8 @@
 //! or deflated as `numpy.savez_compressed` with the write option
 //! `compress = true`; a stack becomes one member per image.
 //!
-//! Most users want the `imageio` facade, which links this plugin with its
-//! `npy` feature (on by default):
+//! Most users want the facade crate, `imageio-rs` (used as `imageio`), which
+//! links this plugin with its `npy` feature (on by default):
 //!
 //! ```
 //! use imageio::{imread, imwrite, immeta, NdImage};
@@ -60,9 +67,29 @@ mod decode;
 mod header;
 mod plugin;
 
-pub use plugin::open;
+pub use plugin::{open_read, open_write};
 
-use imageio_core::{OptionKind, OptionSpec, PluginInfo, Signature};
+use imageio_core::plugin::{
+    Claim, Format, OptionKind, OptionSpec, PluginInfo, Rank, ReadEntry, Signature, WriteEntry,
+};
+
+/// NPY: one array, `.npy`, the magic `\x93NUMPY`.
+pub const NPY: Format = Format::new("NPY", &[".npy"]).signatures(&[Signature::new(header::MAGIC)]);
+
+/// NPZ: a zip archive of `.npy` members, `.npz`; a zip archive starts with a
+/// local file header (`PK\x03\x04`), or with the end of the central
+/// directory when it is empty (`PK\x05\x06`).
+pub const NPZ: Format = Format::new("NPZ", &[".npz"]).signatures(&[
+    Signature::new(plugin::ZIP_MAGIC),
+    Signature::new(plugin::ZIP_EMPTY),
+]);
+
+/// The formats this plugin claims, reading and writing, as their dedicated
+/// plugin.
+pub const FORMATS: &[Claim] = &[
+    Claim::new(NPY, Rank::DEDICATED),
+    Claim::new(NPZ, Rank::DEDICATED),
+];
 
 /// The options `read` accepts.
 pub const READ_OPTIONS: &[OptionSpec] = &[OptionSpec::new(
@@ -85,11 +112,7 @@ imageio_core::inventory::submit! {
         name: "npy",
         crate_name: env!("CARGO_PKG_NAME"),
         summary: "NPY and NPZ, numpy's formats: every dtype, any shape, lossless",
-        read_extensions: &[".npy", ".npz"],
-        write_extensions: &[".npy", ".npz"],
-        signatures: &[Signature::new(b"\x93NUMPY"), Signature::new(b"PK\x03\x04")],
-        read_options: READ_OPTIONS,
-        write_options: WRITE_OPTIONS,
-        open,
+        read: Some(ReadEntry { formats: FORMATS, options: READ_OPTIONS, open: open_read }),
+        write: Some(WriteEntry { formats: FORMATS, options: WRITE_OPTIONS, open: open_write }),
     }
 }

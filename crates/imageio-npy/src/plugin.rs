@@ -1,11 +1,14 @@
-//! The plugin: [`open`] serves `.npy` files (one array) and `.npz` archives
-//! (one array per member, in archive order), for reading and for writing.
+//! The plugin's openers: [`open_read`] and [`open_write`] serve `.npy` files
+//! (one array) and `.npz` archives (one array per member, in archive order).
 
 use std::io::{Cursor, Write};
 
+use imageio_core::plugin::{
+    with_ndimage, Output, RandomAccess, ReadRequest, Reader, WriteRequest, Writer,
+};
 use imageio_core::{
-    with_ndimage, Error, ErrorKind, ImageProperties, IoMode, Limits, Metadata, NdImage, Options,
-    Plugin, RandomAccess, Request, Result, SharedBytes, Value, Writer,
+    Error, ErrorKind, ImageProperties, Limits, Metadata, NdImage, Options, Result, SharedBytes,
+    Value,
 };
 use ndarray_npy::WriteNpyExt;
 use zip::result::ZipError;
@@ -15,20 +18,17 @@ use zip::{CompressionMethod, ZipArchive, ZipWriter};
 use crate::decode::{check_data_len, decode_at, decode_npy, decode_stream, read_header};
 use crate::header::{self, Header, MAGIC};
 
-const ZIP_MAGIC: &[u8] = b"PK\x03\x04";
-const ZIP_EMPTY: &[u8] = b"PK\x05\x06";
+/// A zip archive's first local file header.
+pub(crate) const ZIP_MAGIC: &[u8] = b"PK\x03\x04";
+/// The end of the central directory, where an empty zip archive starts.
+pub(crate) const ZIP_EMPTY: &[u8] = b"PK\x05\x06";
 
-/// Opens `request` for the NPY plugin: reading a file that starts with the
-/// NPY magic, or a zip archive named `.npz` (or, unnamed, whose members are
-/// all `.npy`); writing to `.npy` or `.npz`. Anything else is declined.
-pub fn open(request: &mut Request) -> Result<Box<dyn Plugin>> {
-    match request.mode() {
-        IoMode::Read => open_read(request),
-        IoMode::Write => open_write(request),
-    }
-}
-
-fn open_read(request: &mut Request) -> Result<Box<dyn Plugin>> {
+/// Opens a reader on `request`. The core routes here only content that
+/// carries the signature of [`NPY`](crate::NPY) (read as one `.npy` array)
+/// or of [`NPZ`](crate::NPZ) (a zip archive). A zip archive is declined
+/// ("not mine") when it is named with another extension than `.npz`, or has
+/// no extension and its members are not all `.npy`.
+pub fn open_read(request: &mut ReadRequest) -> Result<Box<dyn Reader>> {
     let first = request.first_bytes();
     let limits = request.limits();
     let name = match request.options().get("name") {
@@ -63,86 +63,78 @@ fn open_read(request: &mut Request) -> Result<Box<dyn Plugin>> {
             limits,
         }));
     }
-    if first.starts_with(ZIP_MAGIC) || first.starts_with(ZIP_EMPTY) {
-        let ext = request.extension().map(str::to_owned);
-        if matches!(&ext, Some(e) if e != ".npz") {
-            return Err(Error::declined("a zip archive that is not named .npz"));
-        }
-        let bytes = request.bytes()?;
-        let archive = ZipArchive::new(Cursor::new(bytes.clone())).map_err(zip_error)?;
-        let mut members = Vec::new();
-        let mut others = 0;
-        for i in 0..archive.len() {
-            let n = archive
-                .name_for_index(i)
-                .and_then(|r| r.ok())
-                .unwrap_or_default();
-            match n.strip_suffix(".npy") {
-                Some(stem) => members.push((i, stem.to_owned())),
-                None => others += 1,
-            }
-        }
-        if ext.is_none() && (members.is_empty() || others > 0) {
-            return Err(Error::declined(
-                "a zip archive whose members are not all .npy",
-            ));
-        }
-        if members.is_empty() {
-            return Err(Error::decode("the .npz archive holds no .npy array"));
-        }
-        let names: Vec<String> = members.iter().map(|(_, n)| n.clone()).collect();
-        if let Some(want) = name {
-            members.retain(|(_, n)| *n == want);
-            if members.is_empty() {
-                return Err(Error::invalid_option(format!(
-                    "the archive has no member {want:?}; its arrays are: {}",
-                    names.join(", ")
-                )));
-            }
-        }
-        return Ok(Box::new(NpzReader {
-            bytes,
-            archive,
-            members,
-            names,
-            limits,
-        }));
+    // Routing leaves only zip archives (a signature of NPZ): is it an NPZ?
+    let ext = request.extension().map(str::to_owned);
+    if matches!(&ext, Some(e) if e != ".npz") {
+        return Err(Error::declined("a zip archive that is not named .npz"));
     }
-    Err(Error::declined(
-        "not NPY or NPZ (no \\x93NUMPY or zip magic)",
-    ))
+    let bytes = request.bytes()?;
+    let archive = ZipArchive::new(Cursor::new(bytes.clone())).map_err(zip_error)?;
+    let mut members = Vec::new();
+    let mut others = 0;
+    for i in 0..archive.len() {
+        let n = archive
+            .name_for_index(i)
+            .and_then(|r| r.ok())
+            .unwrap_or_default();
+        match n.strip_suffix(".npy") {
+            Some(stem) => members.push((i, stem.to_owned())),
+            None => others += 1,
+        }
+    }
+    if ext.is_none() && (members.is_empty() || others > 0) {
+        return Err(Error::declined(
+            "a zip archive whose members are not all .npy",
+        ));
+    }
+    if members.is_empty() {
+        return Err(Error::decode("the .npz archive holds no .npy array"));
+    }
+    let names: Vec<String> = members.iter().map(|(_, n)| n.clone()).collect();
+    if let Some(want) = name {
+        members.retain(|(_, n)| *n == want);
+        if members.is_empty() {
+            return Err(Error::invalid_option(format!(
+                "the archive has no member {want:?}; its arrays are: {}",
+                names.join(", ")
+            )));
+        }
+    }
+    Ok(Box::new(NpzReader {
+        bytes,
+        archive,
+        members,
+        names,
+        limits,
+    }))
 }
 
-fn open_write(request: &mut Request) -> Result<Box<dyn Plugin>> {
+/// Opens a writer on `request`'s output: an `.npz` archive for a `.npz`
+/// target, else (the core routes `.npy` targets here) one `.npy` array.
+pub fn open_write(request: &mut WriteRequest) -> Result<Box<dyn Writer>> {
     let compress = match request.options().get("compress") {
         None => false,
         Some(v) => v.as_bool().ok_or_else(|| {
             Error::invalid_option(format!("write option \"compress\" takes a bool, not {v}"))
         })?,
     };
-    match request.extension() {
-        Some(".npy") => {
-            if request.options().contains_key("compress") {
-                return Err(Error::invalid_option(
-                    "write option \"compress\" applies to .npz archives; .npy is never compressed",
-                ));
-            }
-            let out = request.writer()?;
-            Ok(Box::new(NpyWriter {
-                out,
-                written: false,
-            }))
-        }
-        Some(".npz") => {
-            let zip = ZipWriter::new(request.writer()?);
-            Ok(Box::new(NpzWriter {
-                zip: Some(zip),
-                count: 0,
-                compress,
-            }))
-        }
-        _ => Err(Error::declined("writes only .npy and .npz")),
+    if request.extension() == Some(".npz") {
+        let zip = ZipWriter::new(request.output()?);
+        return Ok(Box::new(NpzWriter {
+            zip: Some(zip),
+            count: 0,
+            compress,
+        }));
     }
+    if request.options().contains_key("compress") {
+        return Err(Error::invalid_option(
+            "write option \"compress\" applies to .npz archives; .npy is never compressed",
+        ));
+    }
+    Ok(Box::new(NpyWriter {
+        out: request.output()?,
+        written: false,
+    }))
 }
 
 fn zip_error(e: ZipError) -> Error {
@@ -197,7 +189,7 @@ impl NpyReader {
     }
 }
 
-impl Plugin for NpyReader {
+impl Reader for NpyReader {
     fn read(&mut self, index: usize, _options: &Options) -> Result<NdImage> {
         self.check(index)?;
         decode_at(&self.header, &self.data, &self.limits)
@@ -292,7 +284,7 @@ impl NpzReader {
     }
 }
 
-impl Plugin for NpzReader {
+impl Reader for NpzReader {
     fn read(&mut self, index: usize, _options: &Options) -> Result<NdImage> {
         let r = (|| {
             let (zi, loc, _) = self.member(index)?;
@@ -339,15 +331,11 @@ impl Plugin for NpzReader {
 
 /// A `.npy` file being written: one array, the first `write`.
 struct NpyWriter {
-    out: Writer,
+    out: Output,
     written: bool,
 }
 
-impl Plugin for NpyWriter {
-    fn read(&mut self, _index: usize, _options: &Options) -> Result<NdImage> {
-        Err(Error::invalid_input("the resource is open for writing"))
-    }
-
+impl Writer for NpyWriter {
     fn write(&mut self, image: &NdImage, _options: &Options) -> Result<()> {
         if self.written {
             return Err(Error::unsupported(
@@ -378,16 +366,12 @@ impl Plugin for NpyWriter {
 /// A `.npz` archive being written: each `write` appends `arr_0`, `arr_1`, ...
 /// (as `numpy.savez`; deflated as `numpy.savez_compressed` with `compress`).
 struct NpzWriter {
-    zip: Option<ZipWriter<Writer>>,
+    zip: Option<ZipWriter<Output>>,
     count: usize,
     compress: bool,
 }
 
-impl Plugin for NpzWriter {
-    fn read(&mut self, _index: usize, _options: &Options) -> Result<NdImage> {
-        Err(Error::invalid_input("the resource is open for writing"))
-    }
-
+impl Writer for NpzWriter {
     fn write(&mut self, image: &NdImage, _options: &Options) -> Result<()> {
         let zip = self
             .zip

@@ -37,7 +37,7 @@ fn ramp<T: imageio::Element>(shape: &[usize]) -> NdImage {
 fn every_dtype(shape: &[usize]) -> Vec<NdImage> {
     DType::ALL
         .iter()
-        .map(|&d| imageio::with_dtype!(d, T => ramp::<T>(shape)))
+        .map(|&d| imageio::plugin::with_dtype!(d, T => ramp::<T>(shape)))
         .collect()
 }
 
@@ -93,8 +93,8 @@ fn a_second_write_to_npy_is_refused_and_leaves_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("one.npy");
     let mut f = imopen(&p, IoMode::Write).unwrap();
-    f.write(&ramp::<u8>(&[2, 2])).unwrap();
-    let e = f.write(&ramp::<u8>(&[2, 2])).unwrap_err();
+    f.write(ramp::<u8>(&[2, 2])).unwrap();
+    let e = f.write(ramp::<u8>(&[2, 2])).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Unsupported);
     assert!(e.message().contains("write .npz for several"), "{e}");
     drop(f);
@@ -221,6 +221,15 @@ fn hostile_headers_fail_cleanly_and_small() {
     assert_eq!(e.kind(), ErrorKind::Decode);
 }
 
+/// True when `e` says that the plugin npy, named, declined the resource
+/// because `reason`. The core reports that with the kind `Declined` (before
+/// the plugin contract v2) or `NoPlugin` ("tried npy (reason)", v2).
+fn declined_by_npy(e: &imageio::Error, reason: &str) -> bool {
+    matches!(e.kind(), ErrorKind::Declined | ErrorKind::NoPlugin)
+        && e.message().contains("npy")
+        && e.message().contains(reason)
+}
+
 #[test]
 fn a_zip_that_is_not_npz_is_declined() {
     let dir = tempfile::tempdir().unwrap();
@@ -229,8 +238,12 @@ fn a_zip_that_is_not_npz_is_declined() {
     let zip = dir.path().join("x.zip");
     std::fs::copy(&p, &zip).unwrap();
     let e = imread_with(&zip, &ReadOptions::new().plugin("npy")).unwrap_err();
-    assert_eq!(e.kind(), ErrorKind::Declined, "{e}");
-    // Not NPY at all, named .npy: declined by npy, then nothing else fits.
+    assert!(
+        declined_by_npy(&e, "a zip archive that is not named .npz"),
+        "{e}"
+    );
+    // Not NPY at all, named .npy: the content carries none of npy's
+    // signatures, so the core does not route it there.
     let fake = dir.path().join("fake.npy");
     std::fs::File::create(&fake)
         .unwrap()
@@ -238,6 +251,56 @@ fn a_zip_that_is_not_npz_is_declined() {
         .unwrap();
     let e = imread_with(&fake, &ReadOptions::new().plugin("npy")).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Declined);
+}
+
+/// A zip archive of the given members, stored.
+fn zip_of(members: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut z = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for (name, data) in members {
+        z.start_file(*name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        z.write_all(data).unwrap();
+    }
+    z.finish().unwrap().into_inner()
+}
+
+/// Zip content reaches npy by its signature whatever the name; the opener
+/// still looks closer: only an archive named .npz, or unnamed with `.npy`
+/// members only, is an NPZ.
+#[test]
+fn zip_content_is_an_npz_only_when_a_closer_look_says_so() {
+    let arr = imageio::imencode(&ramp::<u8>(&[2, 3]), ".npy").unwrap();
+    let npz = zip_of(&[("a.npy", &arr), ("b.npy", &arr)]);
+    // Unnamed bytes, every member .npy: an NPZ.
+    let mut f = imopen(npz.clone(), IoMode::Read).unwrap();
+    assert_eq!(f.plugin_name(), "npy");
+    assert_eq!(f.n_images().unwrap(), Some(2));
+    assert_eq!(f.read(Index::At(1)).unwrap(), ramp::<u8>(&[2, 3]));
+    // The same bytes named .zip (or with another extension): not an NPZ.
+    for ext in [".zip", ".npy"] {
+        let e = imread_with(npz.clone(), &ReadOptions::new().extension(ext)).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::NoPlugin, "{ext}: {e}");
+        assert!(e.message().contains("not named .npz"), "{ext}: {e}");
+    }
+    // Unnamed, with a member that is not .npy: declined.
+    let mixed = zip_of(&[("a.npy", &arr), ("notes.txt", b"hi")]);
+    let e = imread_with(mixed.clone(), &ReadOptions::new().plugin("npy")).unwrap_err();
+    assert!(
+        declined_by_npy(&e, "a zip archive whose members are not all .npy"),
+        "{e}"
+    );
+    let e = imread_with(mixed.clone(), &ReadOptions::new()).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::NoPlugin, "{e}");
+    // Named .npz, the extra member is skipped.
+    let r = imread_with(mixed, &ReadOptions::new().extension(".npz")).unwrap();
+    assert_eq!(r, ramp::<u8>(&[2, 3]));
+    // An empty zip archive (end of central directory first) named .npz:
+    // the NPZ signature routes it, and it holds no array.
+    let empty = zip_of(&[]);
+    assert!(empty.starts_with(b"PK\x05\x06"));
+    let e = imread_with(empty, &ReadOptions::new().extension(".npz")).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Decode, "{e}");
+    assert!(e.message().contains("holds no .npy array"), "{e}");
 }
 
 fn corpus() -> Option<PathBuf> {

@@ -12,8 +12,8 @@
 //! Reading (index = page, `n_images` = page count from the page tree):
 //!
 //! - by default page `i` gives the largest raster image placed on it (W*H,
-//!   the first wins a tie) at its native resolution, samples as stored
-//!   (DESIGN.md): DeviceGray/RGB/CMYK, ICCBased (by `/N`, the profile not
+//!   the first wins a tie) at its native resolution, samples as stored (the
+//!   workspace's pixel semantics, ARCHITECTURE.md): DeviceGray/RGB/CMYK, ICCBased (by `/N`, the profile not
 //!   applied), CalGray/CalRGB/Lab, Indexed expanded through its lookup table
 //!   into the base space (a gray base gives `(H, W)`), Separation and DeviceN
 //!   as their stored channels; 1/2/4-bit samples scaled to 0..255, 8-bit as
@@ -44,8 +44,15 @@
 //! fitted and centred. `compression = "flate"` (default, lossless) or
 //! `"jpeg"` (u8 only, `quality` 1..100, the alpha mask stays lossless).
 //!
-//! You probably want the `imageio` facade, which links this plugin with its
-//! `pdf` feature.
+//! Routing: the plugin registers as `pdf` and claims [`PDF`] (`.pdf`, the
+//! signature `%PDF-` anywhere in the first
+//! [`FIRST_BYTES`](imageio_core::plugin::FIRST_BYTES), as PDF readers accept
+//! junk before the header) at [`Rank::DEDICATED`] for reading and writing.
+//! The core offers it PDF content whatever the name, and `.pdf` targets; a
+//! `.pdf` file without the header is never offered to it.
+//!
+//! You probably want the `imageio-rs` facade (`use imageio::...`), which
+//! links this plugin with its `pdf` feature.
 //!
 //! ```
 //! use imageio::{imdecode_with, imencode_with, NdImage, ReadOptions, WriteOptions};
@@ -64,9 +71,11 @@ mod read;
 mod render;
 mod write;
 
-use imageio_core::{
-    Error, IoMode, OptionKind, OptionSpec, Plugin, PluginInfo, Request, Result, Signature,
+use imageio_core::plugin::{
+    Claim, Format, OptionKind, OptionSpec, PluginInfo, Rank, ReadEntry, ReadRequest, Reader,
+    Signature, WriteEntry, WriteRequest, Writer,
 };
+use imageio_core::{Error, Result};
 
 /// The plugin's name.
 pub const NAME: &str = "pdf";
@@ -127,48 +136,35 @@ pub const WRITE_OPTIONS: &[OptionSpec] = &[
     ),
 ];
 
-const SIGNATURES: &[Signature] = &[Signature::new(b"%PDF-")];
+/// PDF: `.pdf`, and `%PDF-` anywhere in the first bytes (readers accept
+/// junk before the header).
+pub const PDF: Format = Format::new("PDF", &[".pdf"]).signatures(&[Signature::anywhere(b"%PDF-")]);
+
+/// What the plugin claims, in both directions: PDF, as the plugin made for it.
+const FORMATS: &[Claim] = &[Claim::new(PDF, Rank::DEDICATED)];
 
 imageio_core::inventory::submit! {
     PluginInfo {
         name: NAME,
         crate_name: env!("CARGO_PKG_NAME"),
         summary: "PDF on lopdf + hayro: page images (every filter), pages rendered, images as pages",
-        read_extensions: &[".pdf"],
-        write_extensions: &[".pdf"],
-        signatures: SIGNATURES,
-        read_options: READ_OPTIONS,
-        write_options: WRITE_OPTIONS,
-        open,
+        read: Some(ReadEntry { formats: FORMATS, options: READ_OPTIONS, open: open_read }),
+        write: Some(WriteEntry { formats: FORMATS, options: WRITE_OPTIONS, open: open_write }),
     }
 }
 
-/// Opens a request: reading needs `%PDF-` within the first 1024 bytes
-/// ("not mine" otherwise), writing a `.pdf` target.
-pub fn open(request: &mut Request) -> Result<Box<dyn Plugin>> {
-    match request.mode() {
-        IoMode::Read => {
-            if !sniff(request.first_bytes()) {
-                return Err(Error::declined("no %PDF- header"));
-            }
-            let limits = request.limits();
-            let bytes = request.bytes()?;
-            Ok(Box::new(read::PdfReader::open(bytes, limits)?))
-        }
-        IoMode::Write => {
-            let ext = request.extension().unwrap_or("");
-            if ext != ".pdf" {
-                return Err(Error::declined(format!("cannot write {ext} files")));
-            }
-            Ok(Box::new(write::PdfWriter::new(request.writer()?)))
-        }
-    }
+/// Opens a PDF for reading. The core routes here only content with a
+/// `%PDF-` header in its first bytes, so the document is parsed straight
+/// away (a broken file is a decode error, not "not mine").
+pub fn open_read(request: &mut ReadRequest) -> Result<Box<dyn Reader>> {
+    let limits = request.limits();
+    let bytes = request.bytes()?;
+    Ok(Box::new(read::PdfReader::open(bytes, limits)?))
 }
 
-/// True when `first` (the first bytes of the resource) holds a PDF header.
-/// Readers accept junk before `%PDF-`; so do we, within what we are shown.
-fn sniff(first: &[u8]) -> bool {
-    first.windows(5).any(|w| w == b"%PDF-")
+/// Opens a `.pdf` target for writing (the core routes `.pdf` targets here).
+pub fn open_write(request: &mut WriteRequest) -> Result<Box<dyn Writer>> {
+    Ok(Box::new(write::PdfWriter::new(request.output()?)))
 }
 
 /// Maps an error of lopdf met while reading into ours.

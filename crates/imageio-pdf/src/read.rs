@@ -4,8 +4,9 @@
 
 use std::collections::HashSet;
 
+use imageio_core::plugin::Reader;
 use imageio_core::{
-    Error, ImageProperties, Limits, Metadata, NdImage, Options, Plugin, Result, SharedBytes, Value,
+    Error, ImageProperties, Limits, Metadata, NdImage, Options, Result, SharedBytes, Value,
 };
 use lopdf::content::Content;
 use lopdf::{Dictionary, Document, LoadOptions, Object, ObjectId, Stream};
@@ -449,7 +450,7 @@ fn images_all(options: &Options) -> bool {
         .is_some_and(|s| s.eq_ignore_ascii_case("all"))
 }
 
-impl Plugin for PdfReader {
+impl Reader for PdfReader {
     fn read(&mut self, index: usize, options: &Options) -> Result<NdImage> {
         let all = images_all(options);
         if opt_bool(options, "render") {

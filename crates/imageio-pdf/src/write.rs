@@ -1,19 +1,22 @@
 //! Writing: one page per image, the objects built by hand with lopdf (image
 //! XObject, soft mask for alpha, content stream, page, page tree, catalog).
 
-use imageio_core::{DType, Error, NdImage, Options, Plugin, Result, Value, Writer};
+use imageio_core::plugin::{image_dims, Output, Writer};
+use imageio_core::{DType, Error, NdImage, Options, Result, Value};
 use lopdf::{dictionary, Document, Object, ObjectId, Stream};
 
-/// An open PDF being written: pages accumulate until `close`.
+/// An open PDF being written: each image is encoded into its page objects
+/// as it comes (the arrays are not kept); the page tree, catalog and file
+/// are written on `close`.
 pub(crate) struct PdfWriter {
-    writer: Option<Writer>,
+    writer: Option<Output>,
     doc: Document,
     pages_id: ObjectId,
     kids: Vec<ObjectId>,
 }
 
 impl PdfWriter {
-    pub(crate) fn new(writer: Writer) -> PdfWriter {
+    pub(crate) fn new(writer: Output) -> PdfWriter {
         let mut doc = Document::with_version("1.7");
         let pages_id = doc.new_object_id();
         PdfWriter {
@@ -36,23 +39,16 @@ struct Planes {
     alpha: Option<Vec<u8>>,
 }
 
-fn planes(image: &NdImage) -> Result<Planes> {
-    let shape = image.shape();
-    let (height, width, c) = match *shape {
-        [h, w] => (h, w, 1),
-        [h, w, c] if (1..=4).contains(&c) => (h, w, c),
-        _ => {
-            return Err(Error::invalid_input(format!(
-                "pdf: a page image is (H, W) or (H, W, C) with C = 1..4, not {shape:?}"
-            )))
-        }
-    };
+/// The planes of `image`, handed over: an array in standard layout is read
+/// in place, without a copy.
+fn planes(image: NdImage) -> Result<Planes> {
+    let (height, width, c) = image_dims(image.shape(), 4, "PDF")?;
     if width == 0 || height == 0 {
         return Err(Error::invalid_input("pdf: cannot write an empty image"));
     }
     let colors = if c >= 3 { 3 } else { 1 };
     let has_alpha = c == 2 || c == 4;
-    let image = image.clone().into_standard_layout();
+    let image = image.into_standard_layout();
     let (bytes, bpc): (Vec<Vec<u8>>, i64) = match image.dtype() {
         DType::U8 => {
             let v = image.view::<u8>().expect("dtype checked");
@@ -136,12 +132,14 @@ fn float_opt(options: &Options, key: &str) -> Option<f64> {
     options.get(key).and_then(Value::as_float)
 }
 
-impl Plugin for PdfWriter {
-    fn read(&mut self, index: usize, _options: &Options) -> Result<NdImage> {
-        Err(Error::index_out_of_range(index, Some(0)))
+impl Writer for PdfWriter {
+    fn write(&mut self, image: &NdImage, options: &Options) -> Result<()> {
+        self.write_owned(image.clone(), options)
     }
 
-    fn write(&mut self, image: &NdImage, options: &Options) -> Result<()> {
+    /// Encodes the image into its page at once; handed over, a
+    /// standard-layout array is read without the copy `write` makes.
+    fn write_owned(&mut self, image: NdImage, options: &Options) -> Result<()> {
         if self.writer.is_none() {
             return Err(Error::invalid_input("pdf: the file is already finished"));
         }

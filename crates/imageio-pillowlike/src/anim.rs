@@ -8,9 +8,9 @@ use image::codecs::gif::GifDecoder;
 use image::codecs::png::PngDecoder;
 use image::codecs::webp::WebPDecoder;
 use image::{AnimationDecoder, Frame, ImageDecoder, ImageFormat};
+use imageio_core::plugin::convert_mode;
 use imageio_core::{
-    convert_mode, DType, Error, ImageProperties, Limits, Metadata, Mode, NdImage, Result,
-    SharedBytes, Value,
+    DType, Error, ImageProperties, Limits, Metadata, Mode, NdImage, Result, SharedBytes, Value,
 };
 
 use crate::decode_err;

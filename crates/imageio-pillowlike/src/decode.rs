@@ -231,8 +231,9 @@ pub(crate) fn ico_entry(data: &SharedBytes, index: usize) -> Result<(SharedBytes
         ));
     }
     let mut entry = &data[offset..end];
-    // A 32-bpp entry carries its own alpha: the AND mask must not apply
-    // (DESIGN.md), but the backend applies any mask it finds. Leave it out.
+    // A 32-bpp entry carries its own alpha: the AND mask must not apply (the
+    // workspace's pixel semantics, ARCHITECTURE.md), but the backend applies
+    // any mask it finds. Leave it out.
     let le32 = |b: &[u8], at: usize| {
         b.get(at..at + 4)
             .map(|x| u32::from_le_bytes([x[0], x[1], x[2], x[3]]))

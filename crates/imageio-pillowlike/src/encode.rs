@@ -7,21 +7,22 @@ use image::codecs::gif::{GifEncoder, Repeat};
 use image::codecs::jpeg::JpegEncoder;
 use image::codecs::png::{CompressionType, FilterType, PngEncoder};
 use image::{Delay, ExtendedColorType, Frame, ImageEncoder, ImageFormat, RgbaImage};
-use imageio_core::{channels_of, DType, Error, NdImage, Options, Plugin, Result, Value, Writer};
+use imageio_core::plugin::{channels_of, Output, Writer};
+use imageio_core::{DType, Error, NdImage, Options, Result, Value};
 
 use crate::encode_err;
 
 /// The write side of the plugin.
 pub(crate) struct Encoder {
-    writer: Option<Writer>,
+    writer: Option<Output>,
     format: ImageFormat,
     ext: String,
     written: usize,
-    gif: Option<GifEncoder<Writer>>,
+    gif: Option<GifEncoder<Output>>,
 }
 
 impl Encoder {
-    pub(crate) fn new(writer: Writer, format: ImageFormat, ext: String) -> Self {
+    pub(crate) fn new(writer: Output, format: ImageFormat, ext: String) -> Self {
         Encoder {
             writer: Some(writer),
             format,
@@ -127,11 +128,7 @@ fn frame_duration(options: &Options, i: usize) -> Result<f64> {
     }
 }
 
-impl Plugin for Encoder {
-    fn read(&mut self, _index: usize, _options: &Options) -> Result<NdImage> {
-        Err(Error::invalid_input("the resource is open for writing"))
-    }
-
+impl Writer for Encoder {
     fn write(&mut self, image: &NdImage, options: &Options) -> Result<()> {
         let c = channels_of(image.shape(), false)?;
         let (h, w) = (image.shape()[0], image.shape()[1]);

@@ -1,15 +1,19 @@
 //! The general-purpose imageio-rs plugin, `pillowlike`, on the
 //! [`image`](https://docs.rs/image) crate: it reads and writes every format
-//! `image` supports (PNG, APNG, JPEG, GIF, WebP, TIFF, BMP, ICO, TGA, PNM, QOI,
-//! HDR, OpenEXR, Farbfeld; DDS read; AVIF write with the `avif` feature),
-//! plus PFM reads (a small reader here: `image` has none),
+//! `image` supports (PNG, JPEG, GIF, WebP, TIFF, BMP, ICO, TGA, PNM, QOI,
+//! HDR, OpenEXR, Farbfeld; APNG and DDS read; AVIF write with the `avif`
+//! feature), plus PFM reads (a small reader here: `image` has none),
 //! keeping 16-bit and float depth, and decoding straight into the array's
 //! own buffer.
 //!
-//! Dedicated plugins (`png`, `gif`, `tiff`, `jpeg`) take precedence for their
-//! formats when linked; this one is the fallback that reads almost anything.
+//! It registers one `PluginInfo` named [`NAME`] that claims each of those
+//! formats (extensions and magic numbers) at `Rank::GENERAL`; the core routes
+//! a resource here when its extension or its content is one of them. The
+//! dedicated plugins (`png`, `gif`, `jpeg`, `tiff`) claim their formats at
+//! `Rank::DEDICATED` and so take precedence when linked; this one is the
+//! fallback that reads almost anything.
 //!
-//! What it returns follows the pixel semantics of the workspace (DESIGN.md):
+//! What it returns follows the workspace's pixel semantics (ARCHITECTURE.md):
 //! palettes expanded, PNG tRNS as an alpha channel, low-bit gray scaled to
 //! 0..255, 16-bit kept as `u16`, HDR and EXR as `f32`. Animations (GIF, APNG,
 //! animated WebP) are composited by `image` onto the full canvas, one frame
@@ -17,7 +21,8 @@
 //! `i`-th directory entry. Known limits of the backend are listed in the
 //! workspace's `tests/known-failures.tsv` with their reasons.
 //!
-//! You probably want the `imageio` facade, which links this plugin by default.
+//! You probably want the `imageio-rs` facade, which links this plugin by
+//! default.
 #![deny(missing_docs)]
 
 mod anim;
@@ -28,97 +33,97 @@ mod pfm;
 mod tiff_guard;
 
 use image::ImageFormat;
-use imageio_core::{
-    Error, ImageProperties, Limits, Metadata, NdImage, OptionKind, OptionSpec, Options, Plugin,
-    PluginInfo, Request, SharedBytes, Signature,
+use imageio_core::plugin::{
+    Claim, Format, OptionKind, OptionSpec, PluginInfo, Rank, ReadEntry, ReadRequest, Reader,
+    Signature, WriteEntry, WriteRequest, Writer, APNG, AVIF, GIF, JPEG, PNG, TIFF, WEBP,
 };
+use imageio_core::{Error, ImageProperties, Limits, Metadata, NdImage, Options, SharedBytes};
 
 /// The plugin's name.
 pub const NAME: &str = "pillowlike";
 
-const READ_EXTENSIONS: &[&str] = &[
-    ".png",
-    ".apng",
-    ".jpg",
-    ".jpeg",
-    ".jpe",
-    ".jfif",
-    ".gif",
-    ".webp",
-    ".tif",
-    ".tiff",
-    ".bmp",
-    ".dib",
-    ".ico",
-    ".tga",
-    ".pbm",
-    ".pgm",
-    ".ppm",
-    ".pnm",
-    ".pam",
-    ".qoi",
-    ".hdr",
-    ".exr",
-    ".ff",
-    ".farbfeld",
-    ".dds",
-    ".pfm",
-];
-
-/// `.avif` is listed either way: without the `avif` feature a write says
-/// which feature to enable instead of "no plugin".
-const WRITE_EXTENSIONS: &[&str] = &[
-    ".png",
-    ".jpg",
-    ".jpeg",
-    ".jpe",
-    ".jfif",
-    ".gif",
-    ".webp",
-    ".tif",
-    ".tiff",
-    ".bmp",
-    ".ico",
-    ".tga",
-    ".pbm",
-    ".pgm",
-    ".ppm",
-    ".pnm",
-    ".pam",
-    ".qoi",
-    ".hdr",
-    ".exr",
-    ".ff",
-    ".farbfeld",
-    ".avif",
-];
-
-const SIGNATURES: &[Signature] = &[
-    Signature::new(b"\x89PNG\r\n\x1a\n"),
-    Signature::new(b"\xFF\xD8\xFF"),
-    Signature::new(b"GIF87a"),
-    Signature::new(b"GIF89a"),
-    Signature::masked(
-        0,
-        b"RIFF\0\0\0\0WEBP",
-        b"\xFF\xFF\xFF\xFF\0\0\0\0\xFF\xFF\xFF\xFF",
-    ),
-    Signature::new(b"II*\0"),
-    Signature::new(b"MM\0*"),
-    Signature::new(b"II+\0"),
-    Signature::new(b"MM\0+"),
-    Signature::new(b"BM"),
-    Signature::new(b"\0\0\x01\0"),
-    Signature::new(b"\0\0\x02\0"),
-    Signature::new(b"qoif"),
-    Signature::new(b"#?RADIANCE"),
-    Signature::new(b"#?RGBE"),
-    Signature::new(b"\x76\x2f\x31\x01"),
-    Signature::new(b"farbfeld"),
-    Signature::new(b"DDS "),
-    Signature::masked(0, b"P1", b"\xFF\xF8"),
+/// BMP (and DIB, read only).
+const BMP: Format = Format::new("BMP", &[".bmp", ".dib"]).signatures(&[Signature::new(b"BM")]);
+/// ICO (a directory of PNG or BMP entries).
+const ICO: Format = Format::new("ICO", &[".ico"]).signatures(&[Signature::new(b"\0\0\x01\0")]);
+/// TGA: no magic number, the extension decides.
+const TGA: Format = Format::new("TGA", &[".tga"]);
+/// The PNM family (`P1`..`P7`: PBM, PGM, PPM, PAM).
+const PNM: Format = Format::new("PNM", &[".pbm", ".pgm", ".ppm", ".pnm", ".pam"])
+    .signatures(&[Signature::masked(0, b"P1", b"\xFF\xF8")]);
+/// QOI.
+const QOI: Format = Format::new("QOI", &[".qoi"]).signatures(&[Signature::new(b"qoif")]);
+/// Radiance HDR. Only the `#?RADIANCE` header: `image`'s decoder refuses the
+/// `#?RGBE` variant, so that one is not claimed.
+const HDR: Format = Format::new("HDR", &[".hdr"]).signatures(&[Signature::new(b"#?RADIANCE")]);
+/// OpenEXR.
+const EXR: Format =
+    Format::new("OpenEXR", &[".exr"]).signatures(&[Signature::new(b"\x76\x2f\x31\x01")]);
+/// Farbfeld.
+const FARBFELD: Format =
+    Format::new("Farbfeld", &[".ff", ".farbfeld"]).signatures(&[Signature::new(b"farbfeld")]);
+/// DirectDraw Surface (read only).
+const DDS: Format = Format::new("DDS", &[".dds"]).signatures(&[Signature::new(b"DDS ")]);
+/// PFM (read only, by [`pfm`]): `PF` (RGB) or `Pf` (gray), then whitespace.
+const PFM: Format = Format::new("PFM", &[".pfm"]).signatures(&[
     Signature::new(b"PF\n"),
+    Signature::new(b"PF "),
+    Signature::new(b"PF\t"),
+    Signature::new(b"PF\r"),
+    Signature::new(b"PF\x0C"),
     Signature::new(b"Pf\n"),
+    Signature::new(b"Pf "),
+    Signature::new(b"Pf\t"),
+    Signature::new(b"Pf\r"),
+    Signature::new(b"Pf\x0C"),
+]);
+
+/// What it reads: everything `image` decodes here, as the general-purpose
+/// fallback behind the dedicated plugins (which claim PNG, GIF, JPEG and
+/// TIFF at [`Rank::DEDICATED`]).
+const READ_FORMATS: &[Claim] = &[
+    Claim::new(PNG, Rank::GENERAL),
+    Claim::new(APNG, Rank::GENERAL),
+    Claim::new(JPEG, Rank::GENERAL),
+    Claim::new(GIF, Rank::GENERAL),
+    Claim::new(WEBP, Rank::GENERAL),
+    Claim::new(TIFF, Rank::GENERAL),
+    Claim::new(BMP, Rank::GENERAL),
+    Claim::new(ICO, Rank::GENERAL),
+    Claim::new(TGA, Rank::GENERAL),
+    Claim::new(PNM, Rank::GENERAL),
+    Claim::new(QOI, Rank::GENERAL),
+    Claim::new(HDR, Rank::GENERAL),
+    Claim::new(EXR, Rank::GENERAL),
+    Claim::new(FARBFELD, Rank::GENERAL),
+    Claim::new(DDS, Rank::GENERAL),
+    Claim::new(PFM, Rank::GENERAL),
+];
+
+/// What it writes: not APNG (one image per PNG file), DIB, DDS or PFM.
+/// AVIF is claimed either way: without the `avif` feature a write says which
+/// feature to enable instead of "no plugin".
+const WRITE_FORMATS: &[Claim] = &[
+    Claim::new(PNG, Rank::GENERAL),
+    Claim::new(JPEG, Rank::GENERAL),
+    Claim::new(GIF, Rank::GENERAL),
+    Claim::new(WEBP, Rank::GENERAL),
+    Claim::new(TIFF, Rank::GENERAL),
+    Claim::new(
+        Format {
+            extensions: &[".bmp"],
+            ..BMP
+        },
+        Rank::GENERAL,
+    ),
+    Claim::new(ICO, Rank::GENERAL),
+    Claim::new(TGA, Rank::GENERAL),
+    Claim::new(PNM, Rank::GENERAL),
+    Claim::new(QOI, Rank::GENERAL),
+    Claim::new(HDR, Rank::GENERAL),
+    Claim::new(EXR, Rank::GENERAL),
+    Claim::new(FARBFELD, Rank::GENERAL),
+    Claim::new(AVIF, Rank::GENERAL),
 ];
 
 const READ_OPTIONS: &[OptionSpec] = &[];
@@ -162,12 +167,8 @@ imageio_core::inventory::submit! {
         name: NAME,
         crate_name: env!("CARGO_PKG_NAME"),
         summary: "general-purpose reader and writer on the `image` crate (PNG, JPEG, GIF, WebP, TIFF, BMP, ICO, TGA, PNM, QOI, HDR, EXR, Farbfeld, DDS)",
-        read_extensions: READ_EXTENSIONS,
-        write_extensions: WRITE_EXTENSIONS,
-        signatures: SIGNATURES,
-        read_options: READ_OPTIONS,
-        write_options: WRITE_OPTIONS,
-        open,
+        read: Some(ReadEntry { formats: READ_FORMATS, options: READ_OPTIONS, open: open_read }),
+        write: Some(WriteEntry { formats: WRITE_FORMATS, options: WRITE_OPTIONS, open: open_write }),
     }
 }
 
@@ -194,15 +195,18 @@ pub(crate) fn encode_err(format: ImageFormat, e: image::ImageError) -> Error {
     }
 }
 
-/// Formats without a reliable magic number, recognised by extension alone.
-fn format_by_extension_only(ext: Option<&str>) -> Option<ImageFormat> {
-    match ext? {
-        ".tga" => Some(ImageFormat::Tga),
-        _ => None,
-    }
-}
-
+/// The `image` format to encode files with extension `ext` as, or `None`
+/// when this plugin does not write them. Routing sends only the extensions
+/// of [`WRITE_FORMATS`] here, but a plugin chosen by name is opened whatever
+/// the extension, and `image` maps some this plugin does not write (`.apng`,
+/// `.dds`): the claims are the list.
 fn format_for_write(ext: &str) -> Option<ImageFormat> {
+    if !WRITE_FORMATS
+        .iter()
+        .any(|c| c.format.extensions.contains(&ext))
+    {
+        return None;
+    }
     match ext {
         ".ff" | ".farbfeld" => Some(ImageFormat::Farbfeld),
         ".jpe" | ".jfif" => Some(ImageFormat::Jpeg),
@@ -211,49 +215,51 @@ fn format_for_write(ext: &str) -> Option<ImageFormat> {
     }
 }
 
-fn open(request: &mut Request) -> imageio_core::Result<Box<dyn Plugin>> {
-    match request.mode() {
-        imageio_core::IoMode::Read => {
-            let first = request.first_bytes();
-            let pfm = first.starts_with(b"PF") || first.starts_with(b"Pf");
-            if pfm && first.get(2).is_some_and(u8::is_ascii_whitespace) {
-                let data = request.bytes()?;
-                return Ok(Box::new(PfmReader {
-                    data,
-                    limits: request.limits(),
-                }));
-            }
-            let bigtiff = first.starts_with(b"II+\0") || first.starts_with(b"MM\0+");
-            let format = match image::guess_format(first) {
-                Ok(f) => f,
-                Err(_) if bigtiff => ImageFormat::Tiff,
-                Err(_) => match format_by_extension_only(request.extension()) {
-                    Some(f) => f,
-                    None => return Err(Error::declined("not a format the image crate recognises")),
-                },
-            };
-            let data = request.bytes()?;
-            Ok(Box::new(Reader::new(data, format, request.limits())))
-        }
-        imageio_core::IoMode::Write => {
-            let ext = request.extension().unwrap_or("").to_owned();
-            let format = format_for_write(&ext)
-                .filter(|_| WRITE_EXTENSIONS.contains(&ext.as_str()))
-                .ok_or_else(|| Error::declined(format!("cannot write {ext} files")))?;
-            if format == ImageFormat::Avif && !cfg!(feature = "avif") {
-                return Err(Error::unsupported(
-                    "AVIF writing is behind the `avif` feature of the `imageio` crate (it builds \
-                     the rav1e encoder); enable it",
-                ));
-            }
-            let writer = request.writer()?;
-            Ok(Box::new(encode::Encoder::new(writer, format, ext)))
-        }
+/// Opens a reader. Routing already matched one of [`READ_FORMATS`]; this
+/// picks the decoder: PFM's own, else the `image` format the magic number
+/// names (BigTIFF, which `image::guess_format` does not know, as TIFF; TGA,
+/// which has no magic number, by its extension).
+fn open_read(request: &mut ReadRequest) -> imageio_core::Result<Box<dyn Reader>> {
+    let first = request.first_bytes();
+    if PFM.sniff(first) {
+        let data = request.bytes()?;
+        return Ok(Box::new(PfmReader {
+            data,
+            limits: request.limits(),
+        }));
     }
+    let tga = request
+        .extension()
+        .is_some_and(|e| TGA.extensions.contains(&e));
+    let format = match image::guess_format(first) {
+        Ok(f) => f,
+        Err(_) if TIFF.sniff(first) => ImageFormat::Tiff,
+        Err(_) if tga => ImageFormat::Tga,
+        // A claimed magic number that `image` does not take (the PNM mask
+        // also matches `P0`).
+        Err(_) => return Err(Error::declined("not a format the image crate recognises")),
+    };
+    let data = request.bytes()?;
+    Ok(Box::new(ImageReader::new(data, format, request.limits())))
+}
+
+/// Opens a writer for the request's extension (one of [`WRITE_FORMATS`]).
+fn open_write(request: &mut WriteRequest) -> imageio_core::Result<Box<dyn Writer>> {
+    let ext = request.extension().unwrap_or("").to_owned();
+    let format = format_for_write(&ext)
+        .ok_or_else(|| Error::declined(format!("cannot write {ext} files")))?;
+    if format == ImageFormat::Avif && !cfg!(feature = "avif") {
+        return Err(Error::unsupported(
+            "AVIF writing is behind the `avif` feature of the `imageio-rs` crate (it builds \
+             the rav1e encoder); enable it",
+        ));
+    }
+    let output = request.output()?;
+    Ok(Box::new(encode::Encoder::new(output, format, ext)))
 }
 
 /// The read side: one resource, decoded on demand.
-struct Reader {
+struct ImageReader {
     data: SharedBytes,
     format: ImageFormat,
     limits: Limits,
@@ -262,9 +268,9 @@ struct Reader {
     tiff: Option<tiff_guard::TiffInfo>,
 }
 
-impl Reader {
+impl ImageReader {
     fn new(data: SharedBytes, format: ImageFormat, limits: Limits) -> Self {
-        Reader {
+        ImageReader {
             data,
             format,
             limits,
@@ -313,7 +319,7 @@ impl Reader {
     }
 }
 
-impl Plugin for Reader {
+impl Reader for ImageReader {
     fn read(&mut self, index: usize, _options: &Options) -> imageio_core::Result<NdImage> {
         self.check_index(index)?;
         if let Some(a) = self.animation()? {
@@ -372,7 +378,7 @@ impl Plugin for Reader {
     }
 }
 
-impl Reader {
+impl ImageReader {
     /// The bytes and format to decode for still image `index`: the file, or
     /// for ICO directory entry `index` (a PNG, or a one-entry ICO around a
     /// BMP entry). Only the first TIFF page is served here.
@@ -383,7 +389,8 @@ impl Reader {
         if self.format == ImageFormat::Tiff && index > 0 {
             return Err(Error::unsupported(format!(
                 "the pillowlike plugin reads only the first TIFF page, not page {index}; \
-                 read multi-page TIFF with the tiff plugin (imageio feature `tiff`)"
+                 read multi-page TIFF with the tiff plugin (the `tiff` feature of the \
+                 `imageio-rs` crate)"
             )));
         }
         Ok((self.data.clone(), self.format))
@@ -396,7 +403,7 @@ struct PfmReader {
     limits: Limits,
 }
 
-impl Plugin for PfmReader {
+impl Reader for PfmReader {
     fn read(&mut self, index: usize, _options: &Options) -> imageio_core::Result<NdImage> {
         if index > 0 {
             return Err(Error::index_out_of_range(index, Some(1)));
@@ -420,5 +427,35 @@ impl Plugin for PfmReader {
             pfm::properties(&self.data)?,
             imageio_core::DType::F32,
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Why CUR and the `#?RGBE` HDR header are not claimed: `image` reads
+    /// neither (if it ever does, claim them).
+    #[test]
+    fn unclaimed_variants_are_ones_image_cannot_read() {
+        assert!(image::guess_format(b"\0\0\x02\0\x01\0").is_err());
+        let body = b"\nFORMAT=32-bit_rle_rgbe\n\n-Y 1 +X 1\n\x80\x40\x20\x81";
+        let hdr = |magic: &[u8]| [magic, body.as_slice()].concat();
+        let radiance = image::load_from_memory_with_format(&hdr(b"#?RADIANCE"), ImageFormat::Hdr);
+        assert_eq!(radiance.unwrap().to_rgb32f().dimensions(), (1, 1));
+        assert!(image::load_from_memory_with_format(&hdr(b"#?RGBE"), ImageFormat::Hdr).is_err());
+        assert!(!HDR.sniff(&hdr(b"#?RGBE")) && HDR.sniff(&hdr(b"#?RADIANCE")));
+    }
+
+    #[test]
+    fn writes_only_what_it_claims() {
+        assert_eq!(format_for_write(".jfif"), Some(ImageFormat::Jpeg));
+        assert_eq!(format_for_write(".ff"), Some(ImageFormat::Farbfeld));
+        assert_eq!(format_for_write(".pam"), Some(ImageFormat::Pnm));
+        assert_eq!(format_for_write(".avif"), Some(ImageFormat::Avif));
+        // `image` maps these, but this plugin does not write them.
+        for ext in [".apng", ".dds", ".dib", ".pfm", ""] {
+            assert_eq!(format_for_write(ext), None, "{ext}");
+        }
     }
 }

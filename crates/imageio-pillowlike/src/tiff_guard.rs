@@ -32,7 +32,8 @@ pub(crate) fn inspect(data: &[u8]) -> Result<TiffInfo> {
     if photometric == Some(5) {
         return Err(Error::unsupported(
             "CMYK TIFF: the image crate would convert it to RGB, but reads return the stored \
-             channels; read it with the tiff plugin (imageio feature `tiff`)",
+             channels; read it with the tiff plugin (the `tiff` feature of the `imageio-rs` \
+             crate)",
         ));
     }
     let planar = d

@@ -1,5 +1,6 @@
 //! The PNG plugin of imageio-rs, `png`, on the [`png`](https://docs.rs/png)
-//! crate: PNG and APNG as DESIGN.md's pixel semantics say.
+//! crate: PNG and APNG as the workspace's pixel semantics say
+//! (ARCHITECTURE.md).
 //!
 //! Reading:
 //!
@@ -37,7 +38,8 @@
 //! an APNG whose frames all show the full canvas with blend SOURCE, its
 //! per-frame `duration` (one value or a list, ms) and `loop`. Frames are
 //! buffered until `close`, because the acTL chunk before the first frame
-//! must hold the frame count. Text chunks (`text`: a map or a list of
+//! must hold the frame count (a stack is handed over frame by frame, kept
+//! without a copy). Text chunks (`text`: a map or a list of
 //! `[keyword, text]` pairs; Latin-1 text as tEXt, anything else as iTXt),
 //! `dpi` and `icc_profile` come from the options.
 //!
@@ -48,8 +50,14 @@
 //! level 9; `0..9` choose a level (0 stores). Interlaced writing is not
 //! available (the `png` encoder writes non-interlaced images only).
 //!
-//! You probably want the `imageio` facade, which links this plugin with its
-//! `png` feature (on by default).
+//! Registration: the plugin registers as `png` and claims the shared
+//! [`PNG`] (`.png`) and [`APNG`] (`.apng`) formats at [`Rank::DEDICATED`]
+//! for reading and writing. The core routes to it content that starts with
+//! the PNG signature (whatever the name says) and `.png` and `.apng`
+//! targets; a `.png` file whose content is not a PNG is never offered to it.
+//!
+//! You probably want the facade, `imageio-rs` (`use imageio::...`), which
+//! links this plugin with its `png` feature (on by default).
 //!
 //! ```
 //! use imageio::{imencode, imdecode, NdImage};
@@ -65,13 +73,13 @@ mod anim;
 mod read;
 mod write;
 
-use imageio_core::{Error, IoMode, OptionKind, OptionSpec, Plugin, PluginInfo, Request, Signature};
+use imageio_core::plugin::{
+    Claim, OptionKind, OptionSpec, PluginInfo, Rank, ReadEntry, ReadRequest, Reader, WriteEntry,
+    WriteRequest, Writer, APNG, PNG,
+};
 
 /// The plugin's name.
 pub const NAME: &str = "png";
-
-/// The PNG signature.
-pub const PNG_SIGNATURE: &[u8] = b"\x89PNG\r\n\x1a\n";
 
 /// The options `write` accepts.
 pub const WRITE_OPTIONS: &[OptionSpec] = &[
@@ -114,40 +122,34 @@ pub const WRITE_OPTIONS: &[OptionSpec] = &[
     ),
 ];
 
-const SIGNATURES: &[Signature] = &[Signature::new(PNG_SIGNATURE)];
+/// What the plugin claims, in both directions: the shared PNG (`.png`) and
+/// APNG (`.apng`) formats, as the plugin made for them.
+const FORMATS: &[Claim] = &[
+    Claim::new(PNG, Rank::DEDICATED),
+    Claim::new(APNG, Rank::DEDICATED),
+];
 
 imageio_core::inventory::submit! {
     PluginInfo {
         name: NAME,
         crate_name: env!("CARGO_PKG_NAME"),
         summary: "PNG and APNG on the `png` crate: every depth, frames composited, text, ICC, EXIF",
-        read_extensions: &[".png", ".apng"],
-        write_extensions: &[".png", ".apng"],
-        signatures: SIGNATURES,
-        read_options: &[],
-        write_options: WRITE_OPTIONS,
-        open,
+        read: Some(ReadEntry { formats: FORMATS, options: &[], open: open_read }),
+        write: Some(WriteEntry { formats: FORMATS, options: WRITE_OPTIONS, open: open_write }),
     }
 }
 
-/// Opens a request: reading needs the PNG signature ("not mine" otherwise),
-/// writing a `.png`/`.apng` target.
-pub fn open(request: &mut Request) -> imageio_core::Result<Box<dyn Plugin>> {
-    match request.mode() {
-        IoMode::Read => {
-            if !request.first_bytes().starts_with(PNG_SIGNATURE) {
-                return Err(Error::declined("not a PNG signature"));
-            }
-            let data = request.bytes()?;
-            Ok(Box::new(read::PngReader::open(data, request.limits())?))
-        }
-        IoMode::Write => {
-            let ext = request.extension().unwrap_or("");
-            if ext != ".png" && ext != ".apng" {
-                return Err(Error::declined(format!("cannot write {ext} files")));
-            }
-            let writer = request.writer()?;
-            Ok(Box::new(write::PngWriter::new(writer)))
-        }
-    }
+/// Opens a PNG or APNG for reading. The core routes here only content that
+/// starts with the PNG signature, so the opener reads the header straight
+/// away (a broken file is a decode error, not "not mine").
+pub fn open_read(request: &mut ReadRequest) -> imageio_core::Result<Box<dyn Reader>> {
+    let data = request.bytes()?;
+    Ok(Box::new(read::PngReader::open(data, request.limits())?))
+}
+
+/// Opens a `.png` or `.apng` target for writing (the core routes those
+/// here): one image gives a PNG, several an APNG.
+pub fn open_write(request: &mut WriteRequest) -> imageio_core::Result<Box<dyn Writer>> {
+    let output = request.output()?;
+    Ok(Box::new(write::PngWriter::new(output)))
 }

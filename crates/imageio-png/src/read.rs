@@ -4,9 +4,9 @@
 
 use std::io::Cursor;
 
+use imageio_core::plugin::{read_in_turn, Reader};
 use imageio_core::{
-    DType, Error, ImageProperties, Limits, Metadata, NdImage, Options, Plugin, Result, SharedBytes,
-    Value,
+    DType, Error, ImageProperties, Limits, Metadata, NdImage, Options, Result, SharedBytes, Value,
 };
 use png::{BitDepth, ColorType, Transformations};
 
@@ -277,7 +277,7 @@ impl PngReader {
     }
 }
 
-impl Plugin for PngReader {
+impl Reader for PngReader {
     /// Refuses an animation whose acTL frame count cannot fit the limits
     /// before decoding any frame (a few kilobytes of tiny compressed frames
     /// could otherwise grow the stack to `max_alloc`), then reads and stacks
@@ -300,7 +300,7 @@ impl Plugin for PngReader {
             let frame = (self.width as u64) * (self.height as u64) * samples * depth;
             limits.check_alloc((apng.count() as u64).saturating_mul(frame))?;
         }
-        imageio_core::read_in_turn(|i| self.read(i, options), limits)
+        read_in_turn(|i| self.read(i, options), limits)
     }
 
     fn read(&mut self, index: usize, _options: &Options) -> Result<NdImage> {

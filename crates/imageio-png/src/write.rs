@@ -1,23 +1,25 @@
 //! Writing: images are kept until `close` (an APNG's acTL chunk, before the
 //! first frame, holds the frame count), then encoded by `png` into the
-//! request's writer: one image gives a PNG, several an APNG.
+//! request's output: one image gives a PNG, several an APNG. Images handed
+//! over (`write_owned`, each frame of a stack) are kept without a copy.
 
 use std::borrow::Cow;
 
-use imageio_core::{DType, Error, NdImage, Options, Plugin, Result, Value, Writer};
+use imageio_core::plugin::{dpi_option, image_dims, Output, Writer, DPI_OPTION_HELP};
+use imageio_core::{DType, Error, NdImage, Options, Result, Value};
 use png::{BitDepth, ColorType, Compression, DeflateCompression, Filter};
 
 /// The write side of the plugin.
 pub(crate) struct PngWriter {
-    writer: Option<Writer>,
+    output: Option<Output>,
     frames: Vec<NdImage>,
     options: Options,
 }
 
 impl PngWriter {
-    pub(crate) fn new(writer: Writer) -> PngWriter {
+    pub(crate) fn new(output: Output) -> PngWriter {
         PngWriter {
-            writer: Some(writer),
+            output: Some(output),
             frames: Vec::new(),
             options: Options::new(),
         }
@@ -135,12 +137,12 @@ fn text(options: &Options) -> Result<Vec<(String, String)>> {
 }
 
 fn dpi(options: &Options) -> Result<Option<png::PixelDimensions>> {
-    let Some((x, y)) = imageio_core::dpi_option(options)? else {
+    let Some((x, y)) = dpi_option(options)? else {
         return Ok(None);
     };
     let ppm = |d: f64| (d / 0.0254).round();
     if !(ppm(x) < u32::MAX as f64 && ppm(y) < u32::MAX as f64) {
-        return Err(Error::invalid_option(imageio_core::DPI_OPTION_HELP));
+        return Err(Error::invalid_option(DPI_OPTION_HELP));
     }
     Ok(Some(png::PixelDimensions {
         xppu: ppm(x) as u32,
@@ -209,15 +211,7 @@ fn durations(options: &Options, n: usize) -> Result<Vec<(u16, u16)>> {
 
 /// The colour type, depth and big-endian samples of one image.
 fn layout(img: &NdImage) -> Result<(u32, u32, ColorType, BitDepth)> {
-    let (h, w, c) = match *img.shape() {
-        [h, w] => (h, w, 1),
-        [h, w, c] if (1..=4).contains(&c) => (h, w, c),
-        ref s => {
-            return Err(Error::invalid_input(format!(
-                "PNG writes (H, W) or (H, W, C) images with C = 1..4, not {s:?}"
-            )))
-        }
-    };
+    let (h, w, c) = image_dims(img.shape(), 4, "PNG")?;
     let color = match c {
         1 => ColorType::Grayscale,
         2 => ColorType::GrayscaleAlpha,
@@ -269,7 +263,7 @@ fn samples(img: &NdImage) -> Cow<'_, [u8]> {
 
 impl PngWriter {
     fn encode(&mut self) -> Result<()> {
-        let Some(out) = self.writer.take() else {
+        let Some(out) = self.output.take() else {
             return Ok(());
         };
         let first = self
@@ -339,17 +333,21 @@ impl PngWriter {
     }
 }
 
-impl Plugin for PngWriter {
-    fn read(&mut self, _index: usize, _options: &Options) -> Result<NdImage> {
-        Err(Error::invalid_input("the resource is open for writing"))
+impl Writer for PngWriter {
+    /// Keeps a copy of the image until `close` (see
+    /// [`write_owned`](Self::write_owned)).
+    fn write(&mut self, image: &NdImage, options: &Options) -> Result<()> {
+        self.write_owned(image.clone(), options)
     }
 
-    fn write(&mut self, image: &NdImage, options: &Options) -> Result<()> {
-        if self.writer.is_none() {
+    /// Checks the image and the options now (not at close), then keeps the
+    /// image itself until `close`: the APNG's frame count goes before its
+    /// first frame.
+    fn write_owned(&mut self, image: NdImage, options: &Options) -> Result<()> {
+        if self.output.is_none() {
             return Err(Error::invalid_input("the PNG file is already finished"));
         }
-        layout(image)?;
-        // Check the options at the first write, not at close.
+        layout(&image)?;
         compression(options)?;
         filter(options)?;
         text(options)?;
@@ -368,11 +366,54 @@ impl Plugin for PngWriter {
             }
         }
         self.options = options.clone();
-        self.frames.push(image.clone());
+        self.frames.push(image);
         Ok(())
     }
 
     fn close(&mut self) -> Result<()> {
         self.encode()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use imageio_core::plugin::WriteRequest;
+    use imageio_core::Uri;
+
+    fn image(v: u8) -> NdImage {
+        NdImage::from_shape_vec(&[4, 5, 3], vec![v; 60]).unwrap()
+    }
+
+    #[test]
+    fn handed_over_frames_are_kept_without_a_copy() {
+        let mut req = WriteRequest::new(Uri::memory(".apng"), None, true).unwrap();
+        let mut w = PngWriter::new(req.output().unwrap());
+        let owned = image(7);
+        let at = owned.as_bytes().unwrap().as_ptr();
+        w.write_owned(owned, &Options::new()).unwrap();
+        assert_eq!(
+            w.frames[0].as_bytes().unwrap().as_ptr(),
+            at,
+            "kept, not copied"
+        );
+        let borrowed = image(9);
+        w.write(&borrowed, &Options::new()).unwrap();
+        assert_ne!(
+            w.frames[1].as_bytes().unwrap().as_ptr(),
+            borrowed.as_bytes().unwrap().as_ptr()
+        );
+        assert_eq!(w.frames[1], borrowed);
+        // A frame of another shape is refused at once, not at close.
+        let e = w.write_owned(
+            NdImage::from_shape_vec(&[4, 5], vec![0u8; 20]).unwrap(),
+            &Options::new(),
+        );
+        assert_eq!(e.unwrap_err().kind(), imageio_core::ErrorKind::InvalidInput);
+        assert_eq!(w.frames.len(), 2);
+        w.close().unwrap();
+        assert!(w.frames.is_empty());
+        let e = w.write_owned(image(1), &Options::new()).unwrap_err();
+        assert!(e.to_string().contains("already finished"), "{e}");
     }
 }

@@ -201,7 +201,7 @@ fn a_stack_is_an_apng_with_one_duration_and_16_bit_frames() {
     );
     let mut f = ImageFile::open_write(Uri::memory(".png"), &WriteOptions::new()).unwrap();
     f.write_with(&fr[0], false).unwrap();
-    let e = f.write_with(&pattern_u8(&[4, 3, 4]), false).unwrap_err();
+    let e = f.write_with(pattern_u8(&[4, 3, 4]), false).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::InvalidInput);
 }
 
@@ -767,4 +767,61 @@ fn interlaced_apng_subframes_land_where_they_belong() {
             assert_eq!(got0, base, "frame 0 pixel ({x}, {y})");
         }
     }
+}
+
+#[test]
+fn registers_png_and_apng_on_the_v2_contract() {
+    use imageio_core::plugin::{plugin_by_name, Rank};
+    let info = plugin_by_name("png").unwrap();
+    assert_eq!(info.crate_name, "imageio-png");
+    let read = info.read.as_ref().expect("a read entry");
+    let write = info.write.as_ref().expect("a write entry");
+    for (dir, claims) in [("read", read.formats), ("write", write.formats)] {
+        let formats: Vec<(&str, &[&str], Rank)> = claims
+            .iter()
+            .map(|c| (c.format.name, c.format.extensions, c.rank))
+            .collect();
+        assert_eq!(
+            formats,
+            [
+                ("PNG", &[".png"][..], Rank::DEDICATED),
+                ("APNG", &[".apng"][..], Rank::DEDICATED)
+            ],
+            "{dir}"
+        );
+        assert!(claims.iter().all(|c| c.format.sniff(b"\x89PNG\r\n\x1a\n")));
+    }
+    assert_eq!(info.read_extensions(), [".png", ".apng"]);
+    assert_eq!(info.write_extensions(), [".png", ".apng"]);
+    assert!(read.options.is_empty());
+    let names: Vec<&str> = write.options.iter().map(|o| o.name).collect();
+    assert_eq!(
+        names,
+        [
+            "compression",
+            "filter",
+            "text",
+            "dpi",
+            "icc_profile",
+            "duration",
+            "loop"
+        ]
+    );
+
+    // Through the verbs: `.apng` both ways, the content first whatever the
+    // name, and a stack handed over frame by frame comes back whole.
+    let stack = NdImage::stack(&frames(3, &[6, 5, 4])).unwrap();
+    let mut f = ImageFile::open_write(Uri::memory(".apng"), &WriteOptions::new()).unwrap();
+    assert_eq!(f.plugin_name(), "png");
+    f.write(&stack).unwrap();
+    let bytes = f.close().unwrap().expect("bytes of a memory target");
+    for ext in [".apng", ".png", ".gif"] {
+        let f = ImageFile::open_read(bytes.clone(), &ReadOptions::new().extension(ext)).unwrap();
+        assert_eq!(f.plugin_name(), "png", "{ext}");
+    }
+    assert_eq!(read_png(&bytes, Index::All).unwrap(), stack);
+    // Named, it still writes only what it claims (as the old opener did).
+    let named = WriteOptions::new().plugin("png");
+    let e = imencode_with(&pattern_u8(&[3, 4]), ".gif", &named).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Declined, "{e}");
 }

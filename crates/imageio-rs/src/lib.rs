@@ -51,12 +51,13 @@ pub use imageio_core::ndarray;
 /// verbs never need it.
 pub use imageio_core::plugin;
 
-mod imageio_api;
-/// The buffer-level API: [`ImageIO`]'s six calls (`read_from_file`,
-/// `read_from_memory`, `read_from_ndarray`, `save_to_file`, `save_to_memory`,
-/// `save_to_ndarray`) over [`ImageData`] buffers in any [`PixelFormat`],
-/// with their EXIF [`Orientation`], encoding to any [`FileFormat`].
-pub use imageio_api::{FileFormat, ImageData, ImageIO, Orientation, PixelFormat};
+/// The buffer-level API (feature `buffer`, from the `imageio-buffer` crate):
+/// [`ImageIO`]'s six calls (`read_from_file`, `read_from_memory`,
+/// `read_from_ndarray`, `save_to_file`, `save_to_memory`, `save_to_ndarray`)
+/// over [`ImageData`] buffers in any [`PixelFormat`], with their EXIF
+/// [`Orientation`], encoding to any [`FileFormat`].
+#[cfg(feature = "buffer")]
+pub use imageio_buffer::{FileFormat, ImageData, ImageIO, Orientation, PixelFormat};
 
 /// The general-purpose plugin on the `image` crate.
 #[cfg(feature = "pillowlike")]

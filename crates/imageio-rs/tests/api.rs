@@ -8,27 +8,29 @@ use imageio::ndarray::{Array2, Array3, ArrayD, IxDyn};
 use imageio::{
     imdecode, imdecode_with, imencode, imencode_with, imiter, imopen, improps, improps_with,
     imread, imread_with, imwrite, imwrite_with, DType, ErrorKind, ImageProperties, Index, IoMode,
-    Metadata, NdImage, ReadOptions, Request, Value, WriteOptions,
+    Metadata, NdImage, ReadOptions, Value, WriteOptions,
 };
 
-/// A test plugin that reads nothing but lists ".png": it must come after the
-/// first-party plugins of the priority table.
+/// A test plugin that reads nothing but claims PNG at a low rank: it must
+/// come after the first-party plugins.
 mod probe {
-    use imageio::{Error, Plugin, PluginInfo, Request, Result};
-    fn open(_: &mut Request) -> Result<Box<dyn Plugin>> {
+    use imageio::plugin::{Claim, Format, PluginInfo, Rank, ReadEntry, ReadRequest, Reader, PNG};
+    use imageio::{Error, Result};
+    fn open(_: &mut ReadRequest) -> Result<Box<dyn Reader>> {
         Err(Error::declined("the probe plugin never reads"))
     }
-    imageio::inventory::submit! {
+    const PROBE: Format = Format::new("probe", &[".zzprobe"]);
+    imageio::plugin::inventory::submit! {
         PluginInfo {
             name: "zz-probe",
             crate_name: "api-tests",
             summary: "test plugin",
-            read_extensions: &[".png", ".zzprobe"],
-            write_extensions: &[],
-            signatures: &[],
-            read_options: &[],
-            write_options: &[],
-            open,
+            read: Some(ReadEntry {
+                formats: &[Claim::new(PNG, Rank(10)), Claim::new(PROBE, Rank(10))],
+                options: &[],
+                open,
+            }),
+            write: None,
         }
     }
 }
@@ -54,7 +56,11 @@ fn entries(dir: &Path) -> Vec<String> {
 
 #[test]
 fn every_default_plugin_is_registered() {
-    let names: Vec<&str> = imageio::plugins().unwrap().iter().map(|p| p.name).collect();
+    let names: Vec<&str> = imageio::plugin::plugins()
+        .unwrap()
+        .iter()
+        .map(|p| p.name)
+        .collect();
     assert!(names.contains(&"pillowlike"), "{names:?}");
     #[cfg(feature = "npy")]
     assert!(names.contains(&"npy"), "{names:?}");
@@ -66,8 +72,9 @@ fn every_default_plugin_is_registered() {
 #[test]
 fn extension_priority_puts_first_party_plugins_first() {
     let png = imencode(&NdImage::from(gradient_rgb(4, 4)), ".png").unwrap();
-    let req = Request::for_read(png.into(), Some(".png"), Default::default()).unwrap();
-    let order: Vec<&str> = imageio::candidates(&req)
+    let req =
+        imageio::plugin::ReadRequest::new(png.into(), Some(".png"), Default::default()).unwrap();
+    let order: Vec<&str> = imageio::plugin::read_candidates(&req)
         .unwrap()
         .iter()
         .map(|p| p.name)
@@ -119,7 +126,7 @@ fn explicit_and_unknown_plugins() {
 
 #[test]
 fn a_known_extension_whose_plugin_is_not_linked_names_the_crate() {
-    if imageio::plugin_by_name("ffmpeg").is_ok() {
+    if imageio::plugin::plugin_by_name("ffmpeg").is_ok() {
         return; // linked in this build: nothing to report
     }
     let dir = tmp();
@@ -584,7 +591,7 @@ fn sniffing_prefers_dedicated_plugins_and_bad_values_are_final() {
     let img = NdImage::from(gradient_rgb(6, 5));
     let tif = imencode(&img, ".tif").unwrap();
     let f = imageio::ImageFile::open_read(tif, &ReadOptions::new()).unwrap();
-    if imageio::plugin_by_name("tiff").is_err() {
+    if imageio::plugin::plugin_by_name("tiff").is_err() {
         assert_eq!(f.plugin_name(), "pillowlike");
         return;
     }

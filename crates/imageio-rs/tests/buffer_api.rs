@@ -1,6 +1,7 @@
 //! The buffer-level `ImageIO` API, exercised as external code uses it:
 //! every call, every pixel format with known pixel values, odd widths,
 //! padded strides, bad input and the file-level guarantees.
+#![cfg(feature = "buffer")]
 
 use imageio::ndarray::{s, Array2, Array3, ArrayD, Dimension, IxDyn};
 use imageio::{
@@ -264,58 +265,80 @@ fn orientation_comes_from_exif() -> Result<(), Error> {
 
 /// Known pixel values of every format through the public calls: a 3 x 5
 /// image (odd width) whose pixel (1, 2) is set, packed, inspected, unpacked.
+///
+/// The pixel is the colour R 18, G 52, B 86 (A 120) in every format, so the
+/// array given to `read_from_ndarray` holds it in the format's own channel
+/// order (B, G, R for `Bgr888`, A, R, G, B for `Argb8888`, ...), and
+/// `save_to_ndarray` gives it back as R, G, B(, A). (Before `read_from_ndarray`
+/// took arrays in the format's order, this test passed every format an R, G,
+/// B(, A) array and expected it swapped into the memory order.)
 #[test]
 fn every_pixel_format_with_known_pixels() -> Result<(), Error> {
     use PixelFormat::*;
     let (h, w) = (3usize, 5usize);
-    let rgb = [18u8, 52, 86];
-    let rgba = [18u8, 52, 86, 120];
-    let rgb16 = [0x1234u16, 0xABCD, 0x0F0F];
-    let rgba16 = [0x1234u16, 0xABCD, 0x0F0F, 0x8001];
-    // (format, bytes of pixel (1, 2), pixel (1, 2) read back)
-    let table: Vec<(PixelFormat, Vec<u8>, Vec<u16>)> = vec![
-        (Grayscaled, vec![200], vec![200]),
-        (Binary8, vec![255], vec![255]),
-        (Binary8Inverted, vec![0], vec![255]),
-        (Rgb888, vec![18, 52, 86], vec![18, 52, 86]),
-        (Bgr888, vec![86, 52, 18], vec![18, 52, 86]),
-        (Rgb565, vec![0xAA, 0x11], vec![16, 52, 82]),
-        (Rgb555, vec![0xCA, 0x08], vec![16, 49, 82]),
-        (Argb8888, vec![120, 18, 52, 86], vec![18, 52, 86, 120]),
-        (Abgr8888, vec![120, 86, 52, 18], vec![18, 52, 86, 120]),
+    let rgb = vec![18u16, 52, 86];
+    let rgba = vec![18u16, 52, 86, 120];
+    let rgb16 = vec![0x1234u16, 0xABCD, 0x0F0F];
+    let rgba16 = vec![0x1234u16, 0xABCD, 0x0F0F, 0x8001];
+    let (r16, g16, b16, a16) = (0x1234u16, 0xABCD, 0x0F0F, 0x8001);
+    /// (format, array pixel (1, 2), bytes of pixel (1, 2), pixel (1, 2) read back)
+    type Row = (PixelFormat, Vec<u16>, Vec<u8>, Vec<u16>);
+    let table: Vec<Row> = vec![
+        (Grayscaled, vec![200], vec![200], vec![200]),
+        (Binary8, vec![200], vec![255], vec![255]),
+        (Binary8Inverted, vec![200], vec![0], vec![255]),
+        (Rgb888, rgb.clone(), vec![18, 52, 86], rgb.clone()),
+        (Bgr888, vec![86, 52, 18], vec![86, 52, 18], rgb.clone()),
+        (Rgb565, rgb.clone(), vec![0xAA, 0x11], vec![16, 52, 82]),
+        (Rgb555, rgb.clone(), vec![0xCA, 0x08], vec![16, 49, 82]),
+        (
+            Argb8888,
+            vec![120, 18, 52, 86],
+            vec![120, 18, 52, 86],
+            rgba.clone(),
+        ),
+        (
+            Abgr8888,
+            vec![120, 86, 52, 18],
+            vec![120, 86, 52, 18],
+            rgba.clone(),
+        ),
         (
             Rgb161616,
+            rgb16.clone(),
             vec![0x34, 0x12, 0xCD, 0xAB, 0x0F, 0x0F],
-            rgb16.to_vec(),
+            rgb16.clone(),
         ),
         (
             Argb16161616,
+            vec![a16, r16, g16, b16],
             vec![0x01, 0x80, 0x34, 0x12, 0xCD, 0xAB, 0x0F, 0x0F],
-            rgba16.to_vec(),
+            rgba16.clone(),
         ),
         (
             Abgr16161616,
+            vec![a16, b16, g16, r16],
             vec![0x01, 0x80, 0x0F, 0x0F, 0xCD, 0xAB, 0x34, 0x12],
-            rgba16.to_vec(),
+            rgba16.clone(),
         ),
     ];
-    for (f, px, back) in &table {
+    for (f, input, px, back) in &table {
         let f = *f;
         let c = f.channels();
         let shape: Vec<usize> = if c == 1 { vec![h, w] } else { vec![h, w, c] };
         let nd = if f.dtype() == DType::U16 {
             let mut a = ArrayD::<u16>::zeros(IxDyn(&shape));
             for (k, v) in a.slice_mut(s![1, 2, ..]).iter_mut().enumerate() {
-                *v = if c == 3 { rgb16[k] } else { rgba16[k] };
+                *v = input[k];
             }
             NdImage::from(a)
         } else {
             let mut a = ArrayD::<u8>::zeros(IxDyn(&shape));
             if c == 1 {
-                a[[1, 2]] = 200;
+                a[[1, 2]] = input[0] as u8;
             } else {
                 for (k, v) in a.slice_mut(s![1, 2, ..]).iter_mut().enumerate() {
-                    *v = if c == 3 { rgb[k] } else { rgba[k] };
+                    *v = input[k] as u8;
                 }
             }
             NdImage::from(a)
@@ -411,6 +434,68 @@ fn every_pixel_format_with_known_pixels() -> Result<(), Error> {
     Ok(())
 }
 
+/// `read_from_ndarray` takes the array in the format's own channel order and
+/// stores it as it is; `save_to_ndarray` gives R, G, B(, A). An OpenCV-style
+/// B, G, R array saved through `Bgr888` has the right colours in the file.
+#[test]
+fn arrays_are_taken_in_the_formats_own_channel_order() -> Result<(), Error> {
+    use imageio::ndarray::arr3;
+    // 1x2 B, G, R: the bytes unchanged, stride 6 (tightly packed).
+    let bgr = NdImage::from(arr3(&[[[1u8, 2, 3], [4, 5, 6]]]).into_dyn());
+    let d = ImageIO::read_from_ndarray(&bgr, PixelFormat::Bgr888)?;
+    assert_eq!(d.bytes(), &[1, 2, 3, 4, 5, 6]);
+    assert_eq!((d.width(), d.height(), d.stride()), (2, 1, 6));
+    let rgb = ImageIO::save_to_ndarray(&d)?;
+    assert_eq!(
+        rgb,
+        NdImage::from(arr3(&[[[3u8, 2, 1], [6, 5, 4]]]).into_dyn())
+    );
+
+    // 1x2 A, R, G, B and A, B, G, R: the bytes unchanged, stride 8.
+    let four = NdImage::from(arr3(&[[[10u8, 20, 30, 40], [50, 60, 70, 80]]]).into_dyn());
+    for (f, rgba) in [
+        (
+            PixelFormat::Argb8888,
+            [[20u8, 30, 40, 10], [60, 70, 80, 50]],
+        ),
+        (
+            PixelFormat::Abgr8888,
+            [[40u8, 30, 20, 10], [80, 70, 60, 50]],
+        ),
+    ] {
+        let d = ImageIO::read_from_ndarray(&four, f)?;
+        assert_eq!(d.bytes(), &[10, 20, 30, 40, 50, 60, 70, 80], "{f}");
+        assert_eq!(d.stride(), 8, "{f}");
+        let out = ImageIO::save_to_ndarray(&d)?;
+        assert_eq!(out, NdImage::from(arr3(&[rgba]).into_dyn()), "{f}");
+    }
+
+    // 16-bit A, R, G, B: each sample little-endian, in the array's order.
+    let argb16 = NdImage::from(arr3(&[[[0xA0A1u16, 0x0102, 0x0304, 0x0506]]]).into_dyn());
+    let d = ImageIO::read_from_ndarray(&argb16, PixelFormat::Argb16161616)?;
+    assert_eq!(d.bytes(), &[0xA1, 0xA0, 0x02, 0x01, 0x04, 0x03, 0x06, 0x05]);
+    assert_eq!(
+        ImageIO::save_to_ndarray(&d)?,
+        NdImage::from(arr3(&[[[0x0102u16, 0x0304, 0x0506, 0xA0A1]]]).into_dyn())
+    );
+
+    // The test pattern as OpenCV would hold it (B, G, R), saved through
+    // Bgr888: the PNG holds the test pattern itself, and reads back as the
+    // RGB buffer of the test pattern.
+    let tp = imread("imageio:testpattern")?.into_array::<u8>()?;
+    let mut cv = tp.clone();
+    cv.invert_axis(imageio::ndarray::Axis(2));
+    let cv = NdImage::from(cv.as_standard_layout().into_owned());
+    let d = ImageIO::read_from_ndarray(&cv, PixelFormat::Bgr888)?;
+    assert_eq!(d.bytes(), &u8s(&cv)[..]);
+    let png = ImageIO::save_to_memory(&d, FileFormat::Png)?;
+    assert_eq!(imread(&png[..])?, NdImage::from(tp.clone()));
+    let back = ImageIO::read_from_memory(&png)?;
+    assert_eq!(back.format(), PixelFormat::Rgb888);
+    assert_eq!(back.bytes(), &u8s(&NdImage::from(tp))[..]);
+    Ok(())
+}
+
 #[test]
 fn every_pixel_format_round_trips_through_png() -> Result<(), Error> {
     let dir = tmp();
@@ -445,7 +530,7 @@ fn save_to_memory_in_every_file_format() -> Result<(), Error> {
     let rgb = ImageIO::read_from_file("imageio:testpattern")?;
     let small =
         ImageIO::read_from_ndarray(&sample(PixelFormat::Rgb888, 16, 15), PixelFormat::Rgb888)?;
-    let linked: Vec<&str> = imageio::plugins()?.iter().map(|p| p.name).collect();
+    let linked: Vec<&str> = imageio::plugin::plugins()?.iter().map(|p| p.name).collect();
     for f in FileFormat::ALL {
         let src = if f == FileFormat::Ico { &small } else { &rgb };
         let r = ImageIO::save_to_memory(src, f);
@@ -605,7 +690,9 @@ fn bad_input_gives_clear_errors() {
         ImageIO::read_from_ndarray(&rgb, Binary),
         "shape [256, 384, 3]",
     );
-    invalid(ImageIO::read_from_ndarray(&rgb, Argb8888), "RGBA (H, W, 4)");
+    // Argb8888 takes its array in its own order, A, R, G, B, and says so.
+    invalid(ImageIO::read_from_ndarray(&rgb, Argb8888), "ARGB (H, W, 4)");
+    invalid(ImageIO::read_from_ndarray(&rgba, Bgr888), "BGR (H, W, 3)");
     invalid(ImageIO::read_from_ndarray(&rgba, Rgb888), "RGB (H, W, 3)");
     invalid(ImageIO::read_from_ndarray(&rgba, NV12), "RGB (H, W, 3)");
     invalid(

@@ -79,9 +79,9 @@ fn png_members_of_a_zip_archive() {
         imread(zip.join("2024/b.png")).unwrap().as_bytes().unwrap(),
         &flipped[..]
     );
-    // The member's bytes (taken through a Request, no zip crate here) are a
+    // The member's bytes (taken through a ReadRequest, no zip crate here) are a
     // PNG that the image crate decodes to the same pixels.
-    let mut r = imageio::Request::for_read(
+    let mut r = imageio::plugin::ReadRequest::new(
         zip.join("2024/a.png").into(),
         None,
         imageio::Limits::default(),

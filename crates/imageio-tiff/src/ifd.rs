@@ -18,12 +18,9 @@ use std::collections::{BTreeMap, HashSet};
 use std::io::{self, Read, Seek, SeekFrom};
 use std::sync::{Arc, Mutex};
 
+use imageio_core::plugin::MAX_IMAGES;
 use imageio_core::{Error, Result, SharedBytes};
 use tiff::tags::{PhotometricInterpretation, Tag, Type};
-
-/// The largest number of pages followed in one file (the only page cap of
-/// this crate; a file's length caps it further, see [`Format::max_pages`]).
-pub(crate) const MAX_PAGES: usize = 1 << 20;
 
 /// The smallest directory that can be a page: the entry count, one entry
 /// (TIFF 6.0: "each IFD must have at least one entry") and the next link.
@@ -72,15 +69,16 @@ impl Format {
         }
     }
 
-    /// The most pages a file of `len` bytes can hold: [`MAX_PAGES`], and one
-    /// smallest directory per page.
+    /// The most pages followed in a file of `len` bytes: the core's cap on
+    /// the images a reader walks ([`MAX_IMAGES`]), lowered to one smallest
+    /// directory per page.
     pub fn max_pages(&self, len: u64) -> usize {
         let min = if self.bigtiff {
             MIN_BIG_IFD_LEN
         } else {
             MIN_IFD_LEN
         };
-        usize::try_from(len / min).map_or(MAX_PAGES, |n| n.min(MAX_PAGES))
+        usize::try_from(len / min).map_or(MAX_IMAGES, |n| n.min(MAX_IMAGES))
     }
 
     fn u16(&self, d: &[u8], at: u64) -> Option<u16> {
@@ -305,8 +303,8 @@ impl Chain {
         let Some(off) = self.next else {
             return Ok(false);
         };
-        if self.pages.len() >= MAX_PAGES {
-            return Err(Error::limit(format!("TIFF: more than {MAX_PAGES} pages")));
+        if self.pages.len() >= MAX_IMAGES {
+            return Err(Error::limit(format!("TIFF: more than {MAX_IMAGES} pages")));
         }
         match self.link_of(data, off) {
             Ok(next) => {
@@ -577,7 +575,7 @@ mod tests {
             bigtiff: false,
         };
         assert_eq!(f.max_pages(44), 2);
-        assert_eq!(f.max_pages(u64::MAX), MAX_PAGES);
+        assert_eq!(f.max_pages(u64::MAX), MAX_IMAGES);
         let big = Format { bigtiff: true, ..f };
         assert_eq!(big.max_pages(71), 1);
         // A chain longer than the cap (possible only with directories that

@@ -1,7 +1,14 @@
 //! The TIFF plugin of imageio-rs, `tiff`, on the [`tiff`](https://docs.rs/tiff)
 //! crate: TIFF as microscopes, scanners and scientists use it.
 //!
-//! Reading:
+//! It registers as the dedicated plugin (`Rank::DEDICATED`) of the shared
+//! [`TIFF`] format, reading and writing. Routing is the core's, from that
+//! claim: content with a classic or BigTIFF header in either byte order goes
+//! to [`open_read`] (whatever its name; a `.tif` name on other content does
+//! not), `.tif`/`.tiff` targets to [`open_write`].
+//!
+//! Reading (what it returns follows the workspace's pixel semantics,
+//! ARCHITECTURE.md):
 //!
 //! - every page: `Index::At(n)` decodes page `n` only (the IFD chain is
 //!   walked without reading pixels; only that page's strips or tiles are
@@ -25,8 +32,7 @@
 //! pages of `Index::All` decode in parallel into one stack; an uncompressed
 //! page whose strips lie back to back in the machine's byte order (what most
 //! writers make) is read with one positioned read straight into the array
-//! ([`Request::random_access`](imageio_core::Request::random_access)), no
-//! decoder involved.
+//! ([`ReadRequest::random_access`]), no decoder involved.
 //!
 //! Metadata per page: `description`, `software`, `datetime`, `resolution` +
 //! `resolution_unit` and `dpi`, `compression`, `predictor`, `photometric`,
@@ -65,7 +71,8 @@
 //!   entry count until a read fails, where a bounds check suffices. The walk
 //!   here reads two numbers per page (entry count and next link), checks the
 //!   directory lies in the file before reading it, detects loops with a hash
-//!   set and stops at one page cap, `MAX_PAGES` (2^20), lowered to what the
+//!   set and stops at the core's one cap on the images a reader walks,
+//!   [`MAX_IMAGES`](imageio_core::plugin::MAX_IMAGES) (2^20), lowered to what the
 //!   file's length can hold: one directory of at least one entry per page,
 //!   18 bytes (36 in BigTIFF). The crate reads tag values only for the
 //!   page asked for, through a decoder opened once on a synthetic 1x1
@@ -82,8 +89,9 @@
 //!   machines) while this directory must keep the file's, in which the copied
 //!   entries and the chunk data are.
 //!
-//! You probably want the `imageio` facade, which links this plugin with its
-//! `tiff` feature (on by default).
+//! You probably want the facade: depend on `imageio-rs` (imported as
+//! `imageio`), which links this plugin with its `tiff` feature (on by
+//! default).
 //!
 //! ```
 //! use imageio::{imread_with, imwrite_with, NdImage, ReadOptions, WriteOptions, Index};
@@ -105,7 +113,10 @@ mod read;
 mod samples;
 mod write;
 
-use imageio_core::{Error, IoMode, OptionKind, OptionSpec, Plugin, PluginInfo, Request, Signature};
+use imageio_core::plugin::{
+    Claim, OptionKind, OptionSpec, PluginInfo, Rank, ReadEntry, ReadRequest, Reader, WriteEntry,
+    WriteRequest, Writer, TIFF,
+};
 
 /// The plugin's name.
 pub const NAME: &str = "tiff";
@@ -151,47 +162,33 @@ pub const WRITE_OPTIONS: &[OptionSpec] = &[
     ),
 ];
 
-const SIGNATURES: &[Signature] = &[
-    Signature::new(b"II*\0"),
-    Signature::new(b"MM\0*"),
-    Signature::new(b"II+\0"),
-    Signature::new(b"MM\0+"),
-];
+/// What the plugin claims, in both directions: the shared TIFF format
+/// (`.tif`, `.tiff`; the classic and BigTIFF headers in both byte orders), as
+/// the plugin made for it.
+const FORMATS: &[Claim] = &[Claim::new(TIFF, Rank::DEDICATED)];
 
 imageio_core::inventory::submit! {
     PluginInfo {
         name: NAME,
         crate_name: env!("CARGO_PKG_NAME"),
         summary: "TIFF on the `tiff` crate: every page, every sample type, strips and tiles, BigTIFF, streaming writes",
-        read_extensions: &[".tif", ".tiff"],
-        write_extensions: &[".tif", ".tiff"],
-        signatures: SIGNATURES,
-        read_options: &[],
-        write_options: WRITE_OPTIONS,
-        open,
+        read: Some(ReadEntry { formats: FORMATS, options: &[], open: open_read }),
+        write: Some(WriteEntry { formats: FORMATS, options: WRITE_OPTIONS, open: open_write }),
     }
 }
 
-/// Opens a request: reading needs a TIFF header ("not mine" otherwise),
-/// writing a `.tif`/`.tiff` target.
-pub fn open(request: &mut Request) -> imageio_core::Result<Box<dyn Plugin>> {
-    match request.mode() {
-        IoMode::Read => {
-            if !SIGNATURES.iter().any(|s| s.matches(request.first_bytes())) {
-                return Err(Error::declined("not a TIFF header"));
-            }
-            let data = request.bytes()?;
-            let mut reader = read::open(data, request.limits())?;
-            reader.raw = Some(request.random_access()?);
-            Ok(Box::new(reader))
-        }
-        IoMode::Write => {
-            let ext = request.extension().unwrap_or("");
-            if ext != ".tif" && ext != ".tiff" {
-                return Err(Error::declined(format!("cannot write {ext} files")));
-            }
-            let writer = request.writer()?;
-            Ok(Box::new(write::TiffWriter::new(writer)))
-        }
-    }
+/// Opens a TIFF for reading (routing has matched it against [`TIFF`]): its
+/// bytes, and positioned reads of the file for uncompressed pages.
+pub fn open_read(request: &mut ReadRequest) -> imageio_core::Result<Box<dyn Reader>> {
+    let data = request.bytes()?;
+    let mut reader = read::open(data, request.limits())?;
+    reader.raw = Some(request.random_access()?);
+    Ok(Box::new(reader))
+}
+
+/// Opens a TIFF for writing on the request's output: one page per `write`,
+/// streamed, finished on `close`.
+pub fn open_write(request: &mut WriteRequest) -> imageio_core::Result<Box<dyn Writer>> {
+    let output = request.output()?;
+    Ok(Box::new(write::TiffWriter::new(output)))
 }

@@ -3,9 +3,9 @@
 //! plane at a time for planar-separate pages) straight into the array, then
 //! the photometric interpretation applied ([`finish`]).
 
+use imageio_core::plugin::{advise_huge_pages, read_in_turn, RandomAccess};
 use imageio_core::{
-    Error, ImageProperties, Limits, Metadata, NdImage, Options, Plugin, RandomAccess, Result,
-    SharedBytes,
+    Error, ImageProperties, Limits, Metadata, NdImage, Options, Result, SharedBytes,
 };
 use tiff::decoder::Decoder;
 use tiff::tags::{CompressionMethod, IfdPointer, PhotometricInterpretation, Predictor, Tag};
@@ -267,8 +267,11 @@ pub(crate) struct Reader {
 
 impl Reader {
     pub(crate) fn new(data: SharedBytes, limits: Limits) -> Result<Reader> {
-        let (fmt, first) =
-            Format::sniff(&data).ok_or_else(|| Error::declined("not a TIFF header"))?;
+        // Routing matched the header's first four bytes; the rest (the
+        // BigTIFF offset size, the first directory's offset) may still be
+        // broken: a decode error, not "not mine".
+        let (fmt, first) = Format::sniff(&data)
+            .ok_or_else(|| Error::decode("TIFF: the header is truncated or invalid"))?;
         let tags = Decoder::new(Overlay::bootstrap(data.clone(), fmt))
             .map_err(tiff_err)?
             .with_limits(tiff_limits(limits));
@@ -578,7 +581,7 @@ impl Reader {
         let buf = stack
             .as_bytes_mut()
             .ok_or_else(|| Error::internal("a new array is contiguous"))?;
-        imageio_core::advise_huge_pages(buf);
+        advise_huge_pages(buf);
         let seed = Seed {
             data: self.data.clone(),
             limits: self.limits,
@@ -612,7 +615,7 @@ impl Reader {
     }
 }
 
-impl Plugin for Reader {
+impl imageio_core::plugin::Reader for Reader {
     fn read(&mut self, index: usize, _options: &Options) -> Result<NdImage> {
         let page = self.page(index)?;
         self.decode(&page)
@@ -631,7 +634,7 @@ impl Plugin for Reader {
         let pages = (0..n).map(|i| self.page(i)).collect::<Result<Vec<_>>>()?;
         match common_plan(&pages) {
             Some(plan) => self.decode_stack(&pages, &plan, limits),
-            None => imageio_core::read_in_turn(|i| self.read(i, options), limits),
+            None => read_in_turn(|i| self.read(i, options), limits),
         }
     }
 
@@ -666,6 +669,7 @@ pub(crate) fn open(data: SharedBytes, limits: Limits) -> Result<Reader> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use imageio_core::plugin::Reader as _;
     use std::io::Cursor;
     use std::sync::{Arc, Mutex};
     use tiff::encoder::{colortype, Compression, Predictor, TiffEncoder};

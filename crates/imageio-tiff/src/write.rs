@@ -1,7 +1,8 @@
 //! Writing: one page per `write` call, streamed through the `tiff` crate's
-//! encoder into the request's writer (kept until `close`).
+//! encoder into the request's [`Output`] (kept until `close`).
 
-use imageio_core::{DType, Element, Error, NdImage, Options, Plugin, Result, Value, Writer};
+use imageio_core::plugin::{dpi_option, image_dims, Output, Writer, DPI_OPTION_HELP};
+use imageio_core::{DType, Element, Error, NdImage, Options, Result, Value};
 use tiff::encoder::colortype::{self, ColorType};
 use tiff::encoder::{
     Compression, DeflateLevel, Predictor, Rational, TiffEncoder, TiffKind, TiffKindBig,
@@ -10,13 +11,13 @@ use tiff::encoder::{
 use tiff::tags::{ExtraSamples, ResolutionUnit, Tag};
 
 enum Enc {
-    Std(TiffEncoder<Writer, TiffKindStandard>),
-    Big(TiffEncoder<Writer, TiffKindBig>),
+    Std(TiffEncoder<Output, TiffKindStandard>),
+    Big(TiffEncoder<Output, TiffKindBig>),
 }
 
 /// The write side of the plugin.
 pub(crate) struct TiffWriter {
-    writer: Option<Writer>,
+    output: Option<Output>,
     enc: Option<Enc>,
     pages: usize,
     /// Bytes of a batch announced by `write_batch`, for the BigTIFF choice.
@@ -72,9 +73,9 @@ fn page_options(options: &Options) -> Result<PageOptions> {
             )))
         }
     };
-    let dpi = imageio_core::dpi_option(options)?;
+    let dpi = dpi_option(options)?;
     if dpi.is_some_and(|(x, y)| !(x < 1e9 && y < 1e9)) {
-        return Err(Error::invalid_option(imageio_core::DPI_OPTION_HELP));
+        return Err(Error::invalid_option(DPI_OPTION_HELP));
     }
     Ok(PageOptions {
         compression,
@@ -99,7 +100,7 @@ fn rational(v: f64) -> Rational {
 }
 
 fn put<C: ColorType, K: TiffKind>(
-    enc: &mut TiffEncoder<Writer, K>,
+    enc: &mut TiffEncoder<Output, K>,
     (h, w): (u32, u32),
     data: &[C::Inner],
     alpha: bool,
@@ -142,19 +143,14 @@ fn samples<T: Element>(image: &NdImage) -> Vec<T> {
 }
 
 /// The page's `(height, width)` and samples per pixel: `(H, W)` or
-/// `(H, W, C)` with C = 1..4.
+/// `(H, W, C)` with C = 1..4, each side within TIFF's 32-bit dimensions.
 fn page_dims(image: &NdImage) -> Result<((u32, u32), usize)> {
-    let shape = image.shape();
-    let (h, w, c) = match *shape {
-        [h, w] => (h, w, 1),
-        [h, w, c] if (1..=4).contains(&c) => (h, w, c),
-        _ => {
-            return Err(Error::invalid_input(format!(
-                "TIFF writes (H, W) or (H, W, C) pages with C = 1..4, not {shape:?}; write a \
-                 stack page by page (is_batch)"
-            )))
-        }
-    };
+    let (h, w, c) = image_dims(image.shape(), 4, "TIFF").map_err(|e| {
+        Error::invalid_input(format!(
+            "{}; write a stack page by page (is_batch)",
+            e.message()
+        ))
+    })?;
     let dims = (
         u32::try_from(h).map_err(|_| Error::invalid_input("the image is too tall for TIFF"))?,
         u32::try_from(w).map_err(|_| Error::invalid_input("the image is too wide for TIFF"))?,
@@ -184,10 +180,10 @@ fn check_predictor(o: &PageOptions, channels: usize, dtype: DType) -> Result<()>
 }
 
 fn write_page<K: TiffKind>(
-    enc: TiffEncoder<Writer, K>,
+    enc: TiffEncoder<Output, K>,
     image: &NdImage,
     o: &PageOptions,
-) -> Result<TiffEncoder<Writer, K>> {
+) -> Result<TiffEncoder<Output, K>> {
     let mut enc = enc
         .with_compression(o.compression)
         .with_predictor(o.predictor);
@@ -245,9 +241,9 @@ pub(crate) fn choose_bigtiff(explicit: Option<bool>, bytes: u64) -> bool {
 }
 
 impl TiffWriter {
-    pub(crate) fn new(writer: Writer) -> Self {
+    pub(crate) fn new(output: Output) -> Self {
         TiffWriter {
-            writer: Some(writer),
+            output: Some(output),
             enc: None,
             pages: 0,
             batch_bytes: 0,
@@ -255,16 +251,12 @@ impl TiffWriter {
     }
 }
 
-impl Plugin for TiffWriter {
-    fn read(&mut self, _index: usize, _options: &Options) -> Result<NdImage> {
-        Err(Error::invalid_input("the resource is open for writing"))
-    }
-
+impl Writer for TiffWriter {
     fn write(&mut self, image: &NdImage, options: &Options) -> Result<()> {
         let o = page_options(options)?;
         if self.enc.is_none() {
             let w = self
-                .writer
+                .output
                 .take()
                 .ok_or_else(|| Error::invalid_input("the TIFF file is already closed"))?;
             let explicit = options.get("bigtiff").and_then(Value::as_bool);
@@ -297,7 +289,7 @@ impl Plugin for TiffWriter {
 
     fn close(&mut self) -> Result<()> {
         self.enc = None;
-        self.writer = None;
+        self.output = None;
         if self.pages == 0 {
             return Err(Error::encode("TIFF: no image was written"));
         }

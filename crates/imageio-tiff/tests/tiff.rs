@@ -1,17 +1,75 @@
 //! Round trips through the facade (every dtype x compression x layout this
 //! plugin writes), files written by the `tiff` crate directly and read back
-//! here, metadata, properties, options and errors.
+//! here, metadata, properties, options and errors; the registration on the
+//! plugin contract. Corpus-based tests read `IMAGEIO_CORPUS` (default
+//! `../shared/corpus` from the workspace root) and are skipped, with a
+//! message, when it is absent.
 
 use std::io::Cursor;
+use std::path::PathBuf;
 
 use imageio::ndarray::{ArrayD, IxDyn};
+use imageio::plugin::with_dtype;
 use imageio::{
-    imencode_with, immeta_with, imopen, improps_with, imread_with, with_dtype, DType, Element,
-    ErrorKind, Index, IoMode, NdImage, ReadOptions, Value, WriteOptions,
+    imencode_with, immeta_with, imopen, improps_with, imread_with, DType, Element, ErrorKind,
+    Index, IoMode, NdImage, ReadOptions, Value, WriteOptions,
 };
 use tiff::encoder::{colortype, Compression, DeflateLevel, Predictor, TiffEncoder};
 
 const COMPRESSIONS: &[&str] = &["none", "lzw", "deflate", "packbits"];
+
+/// The corpus's `tiff` directory: under `IMAGEIO_CORPUS`, by default
+/// `../shared/corpus` from the workspace root. `None` (and a message saying
+/// `test` is skipped) when it is absent.
+fn corpus_tiff(test: &str) -> Option<PathBuf> {
+    let root = std::env::var_os("IMAGEIO_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../../../shared/corpus"
+            ))
+        });
+    let dir = root.join("tiff");
+    if dir.is_dir() {
+        Some(dir)
+    } else {
+        eprintln!(
+            "{test}: skipped: corpus not found at {} (set IMAGEIO_CORPUS)",
+            dir.display()
+        );
+        None
+    }
+}
+
+/// The plugin registers on the plugin contract: one read and one write
+/// entry, each claiming the shared TIFF format (`.tif`, `.tiff`, its four
+/// header signatures) as its dedicated plugin.
+#[test]
+fn registers_read_and_write_entries_for_tiff() {
+    use imageio_core::plugin::{plugin_by_name, Rank, TIFF};
+    let info = plugin_by_name("tiff").expect("the plugin registers");
+    assert_eq!(info.name, imageio_tiff::NAME);
+    assert_eq!(info.crate_name, "imageio-tiff");
+    let read = info.read.as_ref().expect("a read entry");
+    let write = info.write.as_ref().expect("a write entry");
+    for claims in [read.formats, write.formats] {
+        assert_eq!(claims.len(), 1);
+        assert_eq!(claims[0].format.name, "TIFF");
+        assert_eq!(claims[0].format.extensions, [".tif", ".tiff"]);
+        assert_eq!(claims[0].rank, Rank::DEDICATED);
+        // The shared format with its signatures, not a copy of it.
+        assert_eq!(claims[0].format.signatures.len(), TIFF.signatures.len());
+        for header in [&b"II*\0"[..], b"MM\0*", b"II+\0", b"MM\0+"] {
+            assert!(claims[0].format.sniff(header), "{header:?}");
+        }
+        assert!(!claims[0].format.sniff(b"\x89PNG"));
+    }
+    assert!(read.options.is_empty());
+    assert_eq!(write.options.len(), imageio_tiff::WRITE_OPTIONS.len());
+    assert_eq!(info.read_extensions(), [".tif", ".tiff"]);
+    assert_eq!(info.write_extensions(), [".tif", ".tiff"]);
+}
 
 /// A deterministic test image of `shape` whose values use the dtype's range.
 fn pattern(shape: &[usize], dtype: DType) -> NdImage {
@@ -286,6 +344,20 @@ fn tiff_files_go_to_this_plugin_and_other_bytes_do_not() {
     )
     .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Declined);
+    // A .tif name does not route other content to it.
+    let e = imread_with(
+        &b"not a tiff at all"[..],
+        &ReadOptions::new().plugin("tiff").extension(".tif"),
+    )
+    .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Declined, "{e}");
+    // A TIFF signature routes to it; a header broken after it is a decode
+    // error (BigTIFF with 16-byte offsets; no first-directory offset).
+    for broken in [&b"II+\0\x10\0\0\0\x10\0\0\0\0\0\0\0"[..], b"MM\0*"] {
+        let e = imread_with(broken, &ReadOptions::new()).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Decode, "{e}");
+        assert_eq!(e.plugin(), Some("tiff"), "{e}");
+    }
     // Truncated: a clean error, not a panic.
     let e = imread_with(
         &bytes[..bytes.len() - 20],
@@ -310,11 +382,9 @@ fn limits_are_checked_before_decoding() {
 /// conformance suite (metadata and properties without decoding).
 #[test]
 fn corpus_metadata() {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/tiff");
-    if !root.exists() {
-        eprintln!("corpus not found; skipped");
+    let Some(root) = corpus_tiff("corpus_metadata") else {
         return;
-    }
+    };
     let p = improps_with(root.join("calcium_imaging.tif"), &ReadOptions::new()).unwrap();
     assert_eq!((p.shape, p.n_images), (vec![30, 40], Some(1000)));
     let last = imread_with(
@@ -353,8 +423,17 @@ fn corpus_metadata() {
     assert!(e.to_string().contains("ccitt_fax3"), "{e}");
 }
 
+/// An error that is not a caught panic of the plugin.
+fn assert_not_a_panic(e: &imageio::Error) {
+    assert!(
+        e.kind() != ErrorKind::Internal && !e.to_string().contains("panicked"),
+        "{e}"
+    );
+}
+
 /// Corrupted files end in an error or an image, never in a panic of the
-/// backend (which the core would report as a "panicked" decode error).
+/// backend (which the core would report as an `Internal` error saying the
+/// plugin panicked).
 #[test]
 fn corrupted_files_never_panic() {
     let mut files = Vec::new();
@@ -385,13 +464,14 @@ fn corrupted_files_never_panic() {
                 let r = imread_with(&g[..], &ReadOptions::new().plugin("tiff").index(index));
                 match r {
                     Ok(_) => decoded += 1,
-                    Err(e) => assert!(!e.to_string().contains("panicked"), "{e}"),
+                    Err(e) => assert_not_a_panic(&e),
                 }
             }
-            let _ = improps_with(&g[..], &ReadOptions::new().plugin("tiff"));
-            let m = immeta_with(&g[..], &ReadOptions::new().plugin("tiff"));
-            if let Err(e) = m {
-                assert!(!e.to_string().contains("panicked"), "{e}");
+            if let Err(e) = improps_with(&g[..], &ReadOptions::new().plugin("tiff")) {
+                assert_not_a_panic(&e);
+            }
+            if let Err(e) = immeta_with(&g[..], &ReadOptions::new().plugin("tiff")) {
+                assert_not_a_panic(&e);
             }
         }
     }
@@ -402,11 +482,10 @@ fn corrupted_files_never_panic() {
 /// CCITT, BigTIFF, big-endian), when the corpus is present.
 #[test]
 fn corrupted_corpus_files_never_panic() {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/tiff");
-    let Ok(dir) = std::fs::read_dir(&root) else {
-        eprintln!("corpus not found; skipped");
+    let Some(root) = corpus_tiff("corrupted_corpus_files_never_panic") else {
         return;
     };
+    let dir = std::fs::read_dir(&root).unwrap();
     let rounds: usize = std::env::var("IMAGEIO_TIFF_FUZZ_ROUNDS")
         .ok()
         .and_then(|s| s.parse().ok())
@@ -439,7 +518,7 @@ fn corrupted_corpus_files_never_panic() {
             let r = imread_with(&g[..], &ReadOptions::new().plugin("tiff"));
             if let Err(e) = r {
                 assert!(
-                    !e.to_string().contains("panicked"),
+                    e.kind() != ErrorKind::Internal && !e.to_string().contains("panicked"),
                     "{}: {e}",
                     path.display()
                 );
@@ -455,12 +534,11 @@ fn corrupted_corpus_files_never_panic() {
 /// test fails, the backend is fixed.
 #[test]
 fn backend_bug_planar_tile_dimensions() {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/corpus/tiff/pillow_tiff_tiled_planar_16bit_RGBa.tiff");
-    let Ok(bytes) = std::fs::read(&path) else {
-        eprintln!("corpus not found; skipped");
+    let Some(root) = corpus_tiff("backend_bug_planar_tile_dimensions") else {
         return;
     };
+    let path = root.join("pillow_tiff_tiled_planar_16bit_RGBa.tiff");
+    let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     // 100x40 pixels, 4 planes of one 256x256 tile each.
     let mut d = tiff::decoder::Decoder::new(Cursor::new(bytes.clone())).unwrap();
     assert_eq!(d.dimensions().unwrap(), (100, 40));

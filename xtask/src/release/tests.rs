@@ -189,13 +189,32 @@ fn release_on_a_copy_dry_run_then_execute_then_resume() {
     assert_eq!(r.problems, Vec::<String>::new());
     let (old, new) = (r.old, r.new);
     assert_eq!(new, Version(old.0, old.1 + 1, 0));
+    // The core first, then the plugins and the buffer API, then the facade
+    // (published as `imageio-rs`), then the CLI that depends on it.
     assert_eq!(r.order.first().map(String::as_str), Some("imageio-core"));
     let n = r.order.len();
     assert_eq!(
         r.order[n - 2..],
-        ["imageio".to_owned(), "imageio-cli".to_owned()]
+        ["imageio-rs".to_owned(), "imageio-cli".to_owned()]
     );
-    assert!(r.order.contains(&"imageio-npy".to_owned()));
+    assert!(!r.order.contains(&"imageio".to_owned()), "{:?}", r.order);
+    let at = |name: &str| r.order.iter().position(|c| c == name);
+    let w = Workspace::load(&ws).unwrap();
+    let plugins = crate::tidy::plugins(&ws, &w);
+    assert!(plugins.len() >= 8, "{plugins:?}");
+    for p in plugins {
+        assert!(
+            at(&p.name) > at("imageio-core"),
+            "{}: {:?}",
+            p.name,
+            r.order
+        );
+        assert!(at(&p.name) < at("imageio-rs"), "{}: {:?}", p.name, r.order);
+    }
+    if w.package("imageio-buffer").is_some() {
+        assert!(at("imageio-buffer") > at("imageio-core"), "{:?}", r.order);
+        assert!(at("imageio-buffer") < at("imageio-rs"), "{:?}", r.order);
+    }
     assert!(
         r.private.contains(&"xtask".to_owned()) && r.private.contains(&"imageio-tests".to_owned())
     );
@@ -207,6 +226,14 @@ fn release_on_a_copy_dry_run_then_execute_then_resume() {
     );
     assert!(
         plan.contains(&format!("  1. imageio-core {old} -> {new}\n")),
+        "{plan}"
+    );
+    assert!(
+        plan.contains(&format!("  {}. imageio-rs {old} -> {new}\n", n - 1)),
+        "{plan}"
+    );
+    assert!(
+        plan.contains(&format!("  {n}. imageio-cli {old} -> {new}\n")),
         "{plan}"
     );
     let diff = r.diff();
@@ -249,6 +276,7 @@ fn release_on_a_copy_dry_run_then_execute_then_resume() {
         doc["workspace"]["package"]["version"].as_str(),
         Some(&*new.to_string())
     );
+    // The facade's pin, under the key `imageio` (package `imageio-rs`), too.
     for name in [
         "imageio-core",
         "imageio",
@@ -258,6 +286,10 @@ fn release_on_a_copy_dry_run_then_execute_then_resume() {
         let pin = doc["workspace"]["dependencies"][name]["version"].as_str();
         assert_eq!(pin, Some(&*new.to_string()), "{name}");
     }
+    assert_eq!(
+        doc["workspace"]["dependencies"]["imageio"]["package"].as_str(),
+        Some("imageio-rs")
+    );
     assert_eq!(
         doc["workspace"]["dependencies"]["tiff"].as_str(),
         Some("0.11")

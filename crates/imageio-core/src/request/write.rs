@@ -134,10 +134,12 @@ impl WriteRequest {
         self.options = options;
     }
 
-    /// temporary file beside the target (or a buffer in memory). Every call
-    /// returns a handle to the same stream. What is written becomes the target
-    /// only after the plugin's `close` returned without error; otherwise the
-    /// temporary file is removed and an existing target is left untouched.
+    /// The output stream. The first call creates it: an unnamed temporary
+    /// file beside the target (or a buffer in memory). Every call returns a
+    /// handle to the same stream. What is written becomes the target only
+    /// after every write and the writer's `close` returned without error;
+    /// otherwise the temporary file is removed and an existing target is
+    /// left untouched.
     pub fn output(&mut self) -> Result<Output> {
         if let Some(s) = &self.sink {
             return Ok(Output { inner: s.clone() });

@@ -1,35 +1,35 @@
-//! [`PixelFormat`]: how the pixels of an [`ImageData`](super::ImageData) buffer
+//! [`PixelFormat`]: how the pixels of an [`ImageData`](crate::ImageData) buffer
 //! are laid out in memory, byte for byte.
 
 use std::fmt;
 
 use imageio_core::DType;
 
-/// The memory layout of the pixels of an [`ImageData`](super::ImageData).
+/// The memory layout of the pixels of an [`ImageData`](crate::ImageData).
 ///
 /// Every format is described here in **memory order**: the byte at the lowest
 /// address first. Rows follow one another `stride` bytes apart (the stride
 /// may exceed the bytes a row needs; the padding is ignored on reading and
 /// written as zeros). Multi-byte samples are **little-endian**.
 ///
-/// | format | bytes per pixel | layout of one pixel, lowest address first | natural array |
-/// |---|---|---|---|
-/// | [`Binary`](Self::Binary) | 1/8 | 1 bit, packed MSB-first: pixel `x` is bit `7 - x % 8` of byte `x / 8`; 0 = black, 1 = white | `(H, W)` u8, 0/255 |
-/// | [`BinaryInverted`](Self::BinaryInverted) | 1/8 | as `Binary`, but 1 = black, 0 = white | `(H, W)` u8, 0/255 |
-/// | [`Grayscaled`](Self::Grayscaled) | 1 | `Y` | `(H, W)` u8 |
-/// | [`NV21`](Self::NV21) | 1.5 | a `Y` plane, then one interleaved `V, U` plane at half resolution | `(H, W, 3)` u8 RGB |
-/// | [`NV12`](Self::NV12) | 1.5 | a `Y` plane, then one interleaved `U, V` plane at half resolution | `(H, W, 3)` u8 RGB |
-/// | [`Rgb565`](Self::Rgb565) | 2 | one little-endian `u16`: R in bits 15..11, G in bits 10..5, B in bits 4..0 | `(H, W, 3)` u8 |
-/// | [`Rgb555`](Self::Rgb555) | 2 | one little-endian `u16`: bit 15 unused (written 0), R in bits 14..10, G in 9..5, B in 4..0 | `(H, W, 3)` u8 |
-/// | [`Rgb888`](Self::Rgb888) | 3 | `R, G, B` | `(H, W, 3)` u8 |
-/// | [`Bgr888`](Self::Bgr888) | 3 | `B, G, R` | `(H, W, 3)` u8 |
-/// | [`Argb8888`](Self::Argb8888) | 4 | `A, R, G, B` | `(H, W, 4)` u8 RGBA |
-/// | [`Abgr8888`](Self::Abgr8888) | 4 | `A, B, G, R` | `(H, W, 4)` u8 RGBA |
-/// | [`Rgb161616`](Self::Rgb161616) | 6 | `R, G, B`, each a little-endian `u16` | `(H, W, 3)` u16 |
-/// | [`Argb16161616`](Self::Argb16161616) | 8 | `A, R, G, B`, each a little-endian `u16` | `(H, W, 4)` u16 RGBA |
-/// | [`Abgr16161616`](Self::Abgr16161616) | 8 | `A, B, G, R`, each a little-endian `u16` | `(H, W, 4)` u16 RGBA |
-/// | [`Binary8`](Self::Binary8) | 1 | 0 = black, 255 = white (reading: any non-zero byte is white) | `(H, W)` u8, 0/255 |
-/// | [`Binary8Inverted`](Self::Binary8Inverted) | 1 | 0 = white, 255 = black (reading: any non-zero byte is black) | `(H, W)` u8, 0/255 |
+/// | format | bytes per pixel | layout of one pixel, lowest address first | natural array | array taken |
+/// |---|---|---|---|---|
+/// | [`Binary`](Self::Binary) | 1/8 | 1 bit, packed MSB-first: pixel `x` is bit `7 - x % 8` of byte `x / 8`; 0 = black, 1 = white | `(H, W)` u8, 0/255 | `(H, W)` u8 gray |
+/// | [`BinaryInverted`](Self::BinaryInverted) | 1/8 | as `Binary`, but 1 = black, 0 = white | `(H, W)` u8, 0/255 | `(H, W)` u8 gray |
+/// | [`Grayscaled`](Self::Grayscaled) | 1 | `Y` | `(H, W)` u8 | `(H, W)` u8 |
+/// | [`NV21`](Self::NV21) | 1.5 | a `Y` plane, then one interleaved `V, U` plane at half resolution | `(H, W, 3)` u8 RGB | `(H, W, 3)` u8 RGB |
+/// | [`NV12`](Self::NV12) | 1.5 | a `Y` plane, then one interleaved `U, V` plane at half resolution | `(H, W, 3)` u8 RGB | `(H, W, 3)` u8 RGB |
+/// | [`Rgb565`](Self::Rgb565) | 2 | one little-endian `u16`: R in bits 15..11, G in bits 10..5, B in bits 4..0 | `(H, W, 3)` u8 RGB | `(H, W, 3)` u8 RGB |
+/// | [`Rgb555`](Self::Rgb555) | 2 | one little-endian `u16`: bit 15 unused (written 0), R in bits 14..10, G in 9..5, B in 4..0 | `(H, W, 3)` u8 RGB | `(H, W, 3)` u8 RGB |
+/// | [`Rgb888`](Self::Rgb888) | 3 | `R, G, B` | `(H, W, 3)` u8 RGB | `(H, W, 3)` u8 RGB |
+/// | [`Bgr888`](Self::Bgr888) | 3 | `B, G, R` | `(H, W, 3)` u8 RGB | `(H, W, 3)` u8 **BGR** |
+/// | [`Argb8888`](Self::Argb8888) | 4 | `A, R, G, B` | `(H, W, 4)` u8 RGBA | `(H, W, 4)` u8 **ARGB** |
+/// | [`Abgr8888`](Self::Abgr8888) | 4 | `A, B, G, R` | `(H, W, 4)` u8 RGBA | `(H, W, 4)` u8 **ABGR** |
+/// | [`Rgb161616`](Self::Rgb161616) | 6 | `R, G, B`, each a little-endian `u16` | `(H, W, 3)` u16 RGB | `(H, W, 3)` u16 RGB |
+/// | [`Argb16161616`](Self::Argb16161616) | 8 | `A, R, G, B`, each a little-endian `u16` | `(H, W, 4)` u16 RGBA | `(H, W, 4)` u16 **ARGB** |
+/// | [`Abgr16161616`](Self::Abgr16161616) | 8 | `A, B, G, R`, each a little-endian `u16` | `(H, W, 4)` u16 RGBA | `(H, W, 4)` u16 **ABGR** |
+/// | [`Binary8`](Self::Binary8) | 1 | 0 = black, 255 = white (reading: any non-zero byte is white) | `(H, W)` u8, 0/255 | `(H, W)` u8 gray |
+/// | [`Binary8Inverted`](Self::Binary8Inverted) | 1 | 0 = white, 255 = black (reading: any non-zero byte is black) | `(H, W)` u8, 0/255 | `(H, W)` u8 gray |
 ///
 /// The names of the packed 8- and 16-bit formats list the channels in memory
 /// order, byte by byte (`Argb8888` is the bytes A, R, G, B, whatever the
@@ -37,10 +37,18 @@ use imageio_core::DType;
 /// fields of their little-endian `u16` from the most significant bit down.
 ///
 /// The "natural array" is what
-/// [`ImageIO::save_to_ndarray`](super::ImageIO::save_to_ndarray) returns and
-/// what [`ImageIO::read_from_ndarray`](super::ImageIO::read_from_ndarray)
-/// accepts for the format (gray formats also accept `(H, W, 1)`). Colour is
-/// always in R, G, B(, A) order there, whatever the memory order.
+/// [`ImageIO::save_to_ndarray`](crate::ImageIO::save_to_ndarray) returns, and
+/// what files are encoded from: colour is always in R, G, B(, A) order there,
+/// whatever the memory order.
+///
+/// The "array taken" is what
+/// [`ImageIO::read_from_ndarray`](crate::ImageIO::read_from_ndarray) accepts
+/// (gray formats also accept `(H, W, 1)`). The formats that store whole
+/// samples (24 to 64 bits per pixel) take it in their own memory order and
+/// store its samples unchanged, as the vendor API's `read_from_numpy` does: an
+/// OpenCV-style B, G, R array passed as `Bgr888` is stored byte for byte. The
+/// others have no channel order of their own and take their natural array,
+/// converted as below.
 ///
 /// # Conversions to and from the natural array
 ///

@@ -5,7 +5,7 @@ use std::fmt;
 
 use imageio_core::{Error, Result};
 
-use super::PixelFormat;
+use crate::PixelFormat;
 
 /// How the stored pixels must be transformed for display: the EXIF
 /// `Orientation` tag (0x0112), values 1 to 8.

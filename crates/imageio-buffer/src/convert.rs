@@ -4,9 +4,10 @@
 //! The byte layouts and formulas are documented on [`PixelFormat`].
 
 use imageio_core::ndarray::{ArrayD, IxDyn};
-use imageio_core::{convert_mode, DType, Element, Error, Mode, NdImage, Result};
+use imageio_core::plugin::convert_mode;
+use imageio_core::{DType, Element, Error, Mode, NdImage, Result};
 
-use super::{ImageData, PixelFormat};
+use crate::{ImageData, PixelFormat};
 
 // ---------------------------------------------------------------------------
 // Field widening and narrowing, YUV.
@@ -287,21 +288,44 @@ fn pack_nv(src: &[u8], w: usize, h: usize, uv_first: bool) -> Vec<u8> {
     out
 }
 
-fn describe(c: usize) -> &'static str {
-    match c {
-        1 => "a gray (H, W) or (H, W, 1)",
-        3 => "an RGB (H, W, 3)",
-        _ => "an RGBA (H, W, 4)",
+/// True for the formats whose every channel is a whole sample in memory
+/// (one byte, or one little-endian `u16`): the 24-, 32-, 48- and 64-bit
+/// formats. [`from_ndarray`] takes their arrays in the format's own channel
+/// order and stores the samples as they are.
+fn stores_samples_in_order(format: PixelFormat) -> bool {
+    use PixelFormat as F;
+    matches!(
+        format,
+        F::Rgb888
+            | F::Bgr888
+            | F::Argb8888
+            | F::Abgr8888
+            | F::Rgb161616
+            | F::Argb16161616
+            | F::Abgr16161616
+    )
+}
+
+/// The array [`from_ndarray`] takes for `format`, for error messages.
+fn describe(format: PixelFormat) -> &'static str {
+    use PixelFormat as F;
+    match format {
+        F::Bgr888 => "a BGR (H, W, 3)",
+        F::Argb8888 | F::Argb16161616 => "an ARGB (H, W, 4)",
+        F::Abgr8888 | F::Abgr16161616 => "an ABGR (H, W, 4)",
+        _ => match format.channels() {
+            1 => "a gray (H, W) or (H, W, 1)",
+            3 => "an RGB (H, W, 3)",
+            _ => "an RGBA (H, W, 4)",
+        },
     }
 }
 
-/// Packs a natural array into `format` (rows tightly packed:
-/// `format.min_stride(width)` bytes apart). The array must have the shape and
-/// dtype of the format's natural array; anything else is an
+/// Checks that `a` has the shape and dtype `format` takes; its height and
+/// width. Anything else is an
 /// [`InvalidInput`](imageio_core::ErrorKind::InvalidInput) error saying what
 /// the format takes.
-pub(crate) fn from_ndarray(a: &NdImage, format: PixelFormat) -> Result<ImageData> {
-    use PixelFormat as F;
+fn check_array(a: &NdImage, format: PixelFormat) -> Result<(usize, usize)> {
     let shape = a.shape();
     let want_c = format.channels();
     let (h, w, c) = match *shape {
@@ -310,7 +334,7 @@ pub(crate) fn from_ndarray(a: &NdImage, format: PixelFormat) -> Result<ImageData
         _ => {
             return Err(Error::invalid_input(format!(
                 "PixelFormat::{format} takes {} array, not one of shape {shape:?}{}",
-                describe(want_c),
+                describe(format),
                 if shape.len() == 4 {
                     ": pass one image of a stack (NdImage::frame)"
                 } else {
@@ -323,7 +347,7 @@ pub(crate) fn from_ndarray(a: &NdImage, format: PixelFormat) -> Result<ImageData
         return Err(Error::invalid_input(format!(
             "PixelFormat::{format} takes {} array, but the array has shape {shape:?}: convert \
              it first (imageio::convert_mode) or pick a pixel format with {c} channel(s)",
-            describe(want_c)
+            describe(format)
         )));
     }
     if a.dtype() != format.dtype() {
@@ -344,6 +368,48 @@ pub(crate) fn from_ndarray(a: &NdImage, format: PixelFormat) -> Result<ImageData
             "an array of shape {shape:?} has no pixels"
         )));
     }
+    Ok((h, w))
+}
+
+/// Packs `a`, in `format`'s own channel order, into `format` (rows tightly
+/// packed: `format.min_stride(width)` bytes apart): what
+/// [`ImageIO::read_from_ndarray`](crate::ImageIO::read_from_ndarray) does.
+///
+/// The formats that store whole samples (24 to 64 bits per pixel) take the
+/// array in their memory order and store its samples unchanged (`u16` as
+/// little-endian): `Bgr888` a B, G, R array, `Argb8888` an A, R, G, B one.
+/// The others (gray, binary, NV12/NV21, 565, 555) have no such order and take
+/// their natural array, converted as [`from_natural`] does.
+pub(crate) fn from_ndarray(a: &NdImage, format: PixelFormat) -> Result<ImageData> {
+    if !stores_samples_in_order(format) {
+        return from_natural(a, format);
+    }
+    let (h, w) = check_array(a, format)?;
+    let bytes = match format.dtype() {
+        DType::U16 => {
+            let a = a.as_array::<u16>().expect("dtype checked");
+            let a = a.as_standard_layout();
+            let s = a.as_slice().expect("standard layout");
+            pack::<u16, 1, 2>(s, |p| p[0].to_le_bytes())
+        }
+        _ => {
+            let a = a.as_array::<u8>().expect("dtype checked");
+            let a = a.as_standard_layout();
+            a.as_slice().expect("standard layout").to_vec()
+        }
+    };
+    let stride = format.min_stride(w).expect("the array exists");
+    ImageData::new(bytes, w, h, stride, format)
+}
+
+/// Packs a natural array (gray, or channels in R, G, B(, A) order, as
+/// [`to_ndarray`] returns) into `format`, rows tightly packed. Used for the
+/// images decoded from files, and by [`from_ndarray`] for the formats without
+/// a channel order of their own. The array must have the shape and dtype of
+/// the format's array (checked).
+pub(crate) fn from_natural(a: &NdImage, format: PixelFormat) -> Result<ImageData> {
+    use PixelFormat as F;
+    let (h, w) = check_array(a, format)?;
     let bytes = match format.dtype() {
         DType::U16 => {
             let a = a.as_array::<u16>().expect("dtype checked");
@@ -631,6 +697,9 @@ mod tests {
         out
     }
 
+    /// The packing of decoded (R, G, B(, A)) images; the arrays
+    /// `read_from_ndarray` takes in each format's own order are checked in
+    /// `own_order_arrays_are_stored_as_they_are`.
     #[test]
     fn known_pixels_through_every_format_and_back() {
         let table = table();
@@ -645,7 +714,7 @@ mod tests {
             nat.extend_from_slice(&c.natural);
             let mut back = c.back.clone();
             back.extend_from_slice(&c.back);
-            let d = from_ndarray(&natural_array(f, rows, c.width, &nat), f).unwrap();
+            let d = from_natural(&natural_array(f, rows, c.width, &nat), f).unwrap();
             let want = layout(f, &c.bytes, c.width, rows, f.min_stride(c.width).unwrap());
             assert_eq!(d.bytes(), &want[..], "{f}: packed bytes");
             assert_eq!(d.stride(), f.min_stride(c.width).unwrap(), "{f}");
@@ -829,8 +898,94 @@ mod tests {
                 NV12 | NV21 => continue,
             };
             let a = natural_array(f, h, w, &nat);
-            let d = from_ndarray(&a, f).unwrap();
+            let d = from_natural(&a, f).unwrap();
             assert_eq!(to_ndarray(&d), a, "{f}");
+        }
+    }
+
+    /// `from_ndarray` (`read_from_ndarray`) takes the array of a format that
+    /// stores whole samples in that format's own channel order and stores the
+    /// samples unchanged: an OpenCV B, G, R array passed as `Bgr888` is the
+    /// bytes of the array. `to_ndarray` still gives R, G, B(, A).
+    #[test]
+    fn own_order_arrays_are_stored_as_they_are() {
+        // 1x2 B, G, R: stored as is, stride 6 (no padding), read back as RGB.
+        let bgr = array(1, 2, 3, vec![1u8, 2, 3, 4, 5, 6]);
+        let d = from_ndarray(&bgr, Bgr888).unwrap();
+        assert_eq!(
+            (d.bytes(), d.width(), d.height(), d.stride()),
+            (&[1u8, 2, 3, 4, 5, 6][..], 2, 1, 6)
+        );
+        assert_eq!(samples(&to_ndarray(&d)), [3, 2, 1, 6, 5, 4]);
+        // The same array as Rgb888 is the same bytes, read back unchanged.
+        let d = from_ndarray(&bgr, Rgb888).unwrap();
+        assert_eq!(d.bytes(), &[1, 2, 3, 4, 5, 6]);
+        assert_eq!(samples(&to_ndarray(&d)), [1, 2, 3, 4, 5, 6]);
+
+        // 8-bit A, R, G, B and A, B, G, R.
+        let px = vec![10u8, 20, 30, 40, 50, 60, 70, 80];
+        for (f, rgba) in [
+            (Argb8888, [20, 30, 40, 10, 60, 70, 80, 50]),
+            (Abgr8888, [40, 30, 20, 10, 80, 70, 60, 50]),
+        ] {
+            let d = from_ndarray(&array(1, 2, 4, px.clone()), f).unwrap();
+            assert_eq!((d.bytes(), d.stride()), (&px[..], 8), "{f}");
+            assert_eq!(samples(&to_ndarray(&d)), rgba, "{f}");
+        }
+
+        // 16-bit: each sample a little-endian u16, in the array's order.
+        let px16 = vec![0x0102u16, 0x0304, 0x0506, 0x0708];
+        for (f, rgba) in [
+            (Argb16161616, [0x0304, 0x0506, 0x0708, 0x0102]),
+            (Abgr16161616, [0x0708, 0x0506, 0x0304, 0x0102]),
+        ] {
+            let d = from_ndarray(&array(1, 1, 4, px16.clone()), f).unwrap();
+            assert_eq!(d.bytes(), &[2, 1, 4, 3, 6, 5, 8, 7], "{f}");
+            assert_eq!(samples(&to_ndarray(&d)), rgba, "{f}");
+        }
+        let d = from_ndarray(&array(1, 1, 3, vec![0x0102u16, 0x0304, 0x0506]), Rgb161616).unwrap();
+        assert_eq!(d.bytes(), &[2, 1, 4, 3, 6, 5]);
+
+        // A view in reversed channel order (negative strides) is packed in
+        // row order: an RGB array with its channel axis inverted is BGR.
+        let rgb = imageio_core::ndarray::Array3::from_shape_fn((2, 3, 3), |(y, x, c)| {
+            (y * 100 + x * 10 + c) as u8
+        });
+        let mut view = rgb.clone();
+        view.invert_axis(imageio_core::ndarray::Axis(2));
+        let d = from_ndarray(&NdImage::from(view.into_dyn()), Bgr888).unwrap();
+        assert_eq!(&d.bytes()[..6], &[2, 1, 0, 12, 11, 10]);
+        assert_eq!(to_ndarray(&d), NdImage::from(rgb.into_dyn()));
+    }
+
+    /// For every format, the buffer that `from_natural` makes from an R, G,
+    /// B(, A) array is what `from_ndarray` makes from the array of its stored
+    /// samples (for the whole-sample formats) or from the same array (for
+    /// the others).
+    #[test]
+    fn own_order_and_natural_arrays_agree() {
+        let (h, w) = (3, 5);
+        for f in PixelFormat::ALL {
+            let c = f.channels();
+            let nat: Vec<u16> = (0..h * w * c)
+                .map(|i| match f.dtype() {
+                    DType::U16 => (i * 4099 % 65536) as u16,
+                    _ => (i * 37 % 256) as u16,
+                })
+                .collect();
+            let natural = from_natural(&natural_array(f, h, w, &nat), f).unwrap();
+            let own = if !stores_samples_in_order(f) {
+                natural_array(f, h, w, &nat)
+            } else if f.dtype() == DType::U16 {
+                let stored = natural
+                    .bytes()
+                    .chunks_exact(2)
+                    .map(|b| u16::from_le_bytes([b[0], b[1]]));
+                array(h, w, c, stored.collect())
+            } else {
+                array(h, w, c, natural.bytes().to_vec())
+            };
+            assert_eq!(from_ndarray(&own, f).unwrap(), natural, "{f}");
         }
     }
 
@@ -843,7 +998,9 @@ mod tests {
         let cases: &[(&NdImage, PixelFormat, &str)] = &[
             (&rgb, Grayscaled, "gray (H, W)"),
             (&rgb, Binary, "gray (H, W)"),
-            (&rgb, Argb8888, "RGBA (H, W, 4)"),
+            (&rgb, Argb8888, "ARGB (H, W, 4)"),
+            (&rgb, Abgr16161616, "ABGR (H, W, 4)"),
+            (&gray, Bgr888, "BGR (H, W, 3)"),
             (&gray, Rgb888, "RGB (H, W, 3)"),
             (&gray, NV12, "RGB (H, W, 3)"),
             (&gray16, Grayscaled, "uint16"),

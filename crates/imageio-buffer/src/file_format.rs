@@ -1,4 +1,4 @@
-//! [`FileFormat`]: the file formats [`ImageIO::save_to_memory`](super::ImageIO::save_to_memory)
+//! [`FileFormat`]: the file formats [`ImageIO::save_to_memory`](crate::ImageIO::save_to_memory)
 //! encodes to, each named by the extension that selects its plugin.
 
 use std::fmt;

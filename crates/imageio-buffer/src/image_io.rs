@@ -1,13 +1,6 @@
-//! The buffer-level API: [`ImageIO`]'s six calls over [`ImageData`] (bytes,
-//! width, height, stride, [`PixelFormat`], [`Orientation`]), for scanner,
-//! barcode and camera pipelines that pass raw buffers rather than
-//! n-dimensional arrays. Built on the core verbs, so every linked plugin
-//! serves it.
-
-mod convert;
-mod file_format;
-mod image_data;
-mod pixel_format;
+//! [`ImageIO`]'s six calls over [`ImageData`] (bytes, width, height, stride,
+//! [`PixelFormat`], [`Orientation`]). Built on the core verbs, so every
+//! linked plugin serves it.
 
 use std::path::Path;
 
@@ -16,9 +9,8 @@ use imageio_core::{
     WriteOptions,
 };
 
-pub use file_format::FileFormat;
-pub use image_data::{ImageData, Orientation};
-pub use pixel_format::PixelFormat;
+use crate::convert;
+use crate::{FileFormat, ImageData, Orientation, PixelFormat};
 
 /// Reads and writes [`ImageData`] buffers: six associated functions, no
 /// instance needed.
@@ -38,6 +30,8 @@ pub use pixel_format::PixelFormat;
 ///   [`Orientation::TopLeft`].
 /// - [`read_from_ndarray`](Self::read_from_ndarray) packs an array into a
 ///   pixel format, after checking that its shape and dtype fit the format.
+///   The array is in the format's own channel order: an OpenCV-style B, G, R
+///   array passed as [`Bgr888`](PixelFormat::Bgr888) is stored as it is.
 /// - [`save_to_file`](Self::save_to_file) and
 ///   [`save_to_memory`](Self::save_to_memory) encode, the format from the
 ///   path's extension or the [`FileFormat`]; the orientation is not written.
@@ -115,16 +109,45 @@ impl ImageIO {
     }
 
     /// Packs `array` into `format`, rows tightly packed
-    /// ([`format.min_stride(width)`](PixelFormat::min_stride) bytes apart).
+    /// ([`format.min_stride(width)`](PixelFormat::min_stride) bytes apart, no
+    /// padding).
     ///
-    /// The array must be the format's natural array (see [`PixelFormat`]):
-    /// `(H, W)` or `(H, W, 1)` for the gray and binary formats, `(H, W, 3)`
-    /// RGB for NV12/NV21, 565, 555 and the 24- and 48-bit formats, `(H, W, 4)`
-    /// RGBA for the 32- and 64-bit ones; `u16` for the three 16-bit-per-sample
-    /// formats, `u8` for the others. Anything else is an
-    /// [`InvalidInput`](imageio_core::ErrorKind::InvalidInput) error saying
-    /// what the format takes. Binary formats threshold at 128; 565/555 and
-    /// NV12/NV21 round as documented on [`PixelFormat`].
+    /// The array is taken **in the format's own channel order**, as the
+    /// vendor API's `read_from_numpy` does (see the "array taken" column of
+    /// [`PixelFormat`]):
+    ///
+    /// - the formats that store whole samples take `(H, W, 3|4)` arrays in
+    ///   their memory order and store the samples unchanged (`u16` as
+    ///   little-endian): B, G, R for [`Bgr888`](PixelFormat::Bgr888) (what
+    ///   OpenCV's `imread` gives), A, R, G, B for
+    ///   [`Argb8888`](PixelFormat::Argb8888) and
+    ///   [`Argb16161616`](PixelFormat::Argb16161616), A, B, G, R for
+    ///   [`Abgr8888`](PixelFormat::Abgr8888) and
+    ///   [`Abgr16161616`](PixelFormat::Abgr16161616), R, G, B for
+    ///   [`Rgb888`](PixelFormat::Rgb888) and
+    ///   [`Rgb161616`](PixelFormat::Rgb161616);
+    /// - the others take their natural array and convert it: `(H, W)` or
+    ///   `(H, W, 1)` gray for the gray and binary formats (thresholded at
+    ///   128), `(H, W, 3)` R, G, B for NV12/NV21, 565 and 555 (rounded as
+    ///   documented on [`PixelFormat`]).
+    ///
+    /// `u16` for the three 16-bit-per-sample formats, `u8` for the others.
+    /// Anything else is an [`InvalidInput`](imageio_core::ErrorKind::InvalidInput)
+    /// error saying what the format takes.
+    ///
+    /// [`save_to_ndarray`](Self::save_to_ndarray) gives R, G, B(, A) back, so
+    /// for the BGR- and ARGB-ordered formats the two are not inverses:
+    ///
+    /// ```
+    /// use imageio::{ndarray::arr3, ImageIO, NdImage, PixelFormat};
+    /// # fn main() -> Result<(), imageio::Error> {
+    /// let bgr = NdImage::from(arr3(&[[[1u8, 2, 3], [4, 5, 6]]]).into_dyn()); // 1x2, B, G, R
+    /// let d = ImageIO::read_from_ndarray(&bgr, PixelFormat::Bgr888)?;
+    /// assert_eq!((d.bytes(), d.stride()), (&[1, 2, 3, 4, 5, 6][..], 6)); // as it was
+    /// let rgb = ImageIO::save_to_ndarray(&d)?;
+    /// assert_eq!(rgb, NdImage::from(arr3(&[[[3u8, 2, 1], [6, 5, 4]]]).into_dyn()));
+    /// # Ok(()) }
+    /// ```
     pub fn read_from_ndarray(array: &NdImage, format: PixelFormat) -> Result<ImageData> {
         convert::from_ndarray(array, format)
     }
@@ -155,7 +178,9 @@ impl ImageIO {
     /// and binary formats (binary as 0/255), `(H, W, 3)` u8 RGB for NV12/NV21,
     /// 565, 555, RGB and BGR, `(H, W, 4)` u8 RGBA for the 32-bit formats, and
     /// `(H, W, 3|4)` u16 for the 16-bit-per-sample ones. Channels are in R, G,
-    /// B(, A) order whatever the memory order; the stride's padding is skipped.
+    /// B(, A) order whatever the memory order (unlike the array
+    /// [`read_from_ndarray`](Self::read_from_ndarray) takes for the BGR- and
+    /// ARGB-ordered formats); the stride's padding is skipped.
     pub fn save_to_ndarray(data: &ImageData) -> Result<NdImage> {
         Ok(convert::to_ndarray(data))
     }
@@ -173,6 +198,6 @@ fn read(uri: Uri, page: usize) -> Result<ImageData> {
         .unwrap_or_default();
     let tag = |e: imageio_core::Error| e.with_resource(file.resource());
     let (image, format) = convert::natural_format(image).map_err(tag)?;
-    let data = convert::from_ndarray(&image, format).map_err(tag)?;
+    let data = convert::from_natural(&image, format).map_err(tag)?;
     Ok(data.with_orientation(orientation))
 }

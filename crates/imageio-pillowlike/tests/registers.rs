@@ -1,0 +1,96 @@
+//! The registration as the core sees it, through
+//! `imageio_core::plugin::plugin_by_name`: the formats the plugin claims for
+//! each direction and at which rank, and that the verbs reach its openers
+//! through those claims (by magic number, by extension only, by name).
+
+use imageio_core::plugin::{plugin_by_name, Rank};
+use imageio_core::{imdecode, imdecode_with, imencode, imencode_with};
+use imageio_core::{ErrorKind, NdImage, ReadOptions, WriteOptions};
+use imageio_pillowlike::NAME;
+
+#[test]
+fn claims_its_formats_at_the_general_rank() {
+    let p = plugin_by_name(NAME).unwrap();
+    assert_eq!(p.name, "pillowlike");
+    assert_eq!(p.crate_name, "imageio-pillowlike");
+    for c in p.read_formats().iter().chain(p.write_formats()) {
+        assert_eq!(c.rank, Rank::GENERAL, "{}", c.format.name);
+    }
+    let reads = p.read_extensions();
+    let writes = p.write_extensions();
+    assert_eq!(
+        (reads.len(), writes.len()),
+        (26, 23),
+        "{reads:?} {writes:?}"
+    );
+    for e in [
+        ".webp", ".bmp", ".dib", ".apng", ".tga", ".dds", ".pfm", ".tif",
+    ] {
+        assert!(reads.contains(&e), "{e} is read-claimed");
+    }
+    assert!(writes.contains(&".avif"), ".avif is write-claimed");
+    for e in [".dds", ".pfm", ".apng", ".dib"] {
+        assert!(!writes.contains(&e), "{e} is not write-claimed");
+    }
+    // Nothing here reads CUR or AVIF, so neither is routed here.
+    for e in [".cur", ".avif"] {
+        assert!(!reads.contains(&e), "{e} is not read-claimed");
+    }
+    let sniffs = |first: &[u8]| p.read_formats().iter().any(|c| c.format.sniff(first));
+    assert!(
+        sniffs(b"MM\0+\0\x08\0\0"),
+        "BigTIFF, through the shared TIFF format"
+    );
+    assert!(sniffs(b"P7\nWIDTH 1\n") && sniffs(b"P4\n1 1\n"));
+    assert!(sniffs(b"PF\t1 1 -1\n") && sniffs(b"Pf 1 1 -1\n"));
+    assert!(!sniffs(b"\0\0\x02\0\x01\0"), "CUR");
+    assert!(!sniffs(b"#?RGBE\n"), "the HDR variant `image` refuses");
+    assert!(!sniffs(b"\0\0\0\x1cftypavif"), "AVIF is not read");
+}
+
+#[test]
+fn the_verbs_reach_it_through_its_claims() {
+    let img = NdImage::from_shape_vec(&[2, 3, 3], (0..18u8).collect()).unwrap();
+
+    // BMP: written by extension, read back by its magic number alone.
+    let bmp = imencode(&img, ".bmp").unwrap();
+    assert_eq!(&bmp[..2], b"BM");
+    assert_eq!(imdecode(&bmp).unwrap(), img);
+
+    // TGA has no magic number: the extension routes it, the content alone does not.
+    let tga = imencode(&img, ".tga").unwrap();
+    let with_ext = ReadOptions::new().extension(".tga");
+    assert_eq!(imdecode_with(&tga, &with_ext).unwrap(), img);
+    assert_eq!(imdecode(&tga).unwrap_err().kind(), ErrorKind::NoPlugin);
+
+    // PFM: any whitespace after the magic, routed by content.
+    let mut pfm = b"Pf 2 1 -1.0\n".to_vec();
+    for v in [0.5f32, -1.5] {
+        pfm.extend_from_slice(&v.to_le_bytes());
+    }
+    let gray = imdecode(&pfm).unwrap().into_array::<f32>().unwrap();
+    assert_eq!(gray.shape(), &[1, 2]);
+    assert_eq!(gray.as_slice().unwrap(), &[0.5, -1.5]);
+
+    // Chosen by name, it still writes only what it claims.
+    let named = WriteOptions::new().plugin(NAME);
+    let e = imencode_with(&img, ".dds", &named).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::NoPlugin, "{e}");
+    assert!(e.message().contains("cannot write .dds files"), "{e}");
+    let png = imencode_with(&img, ".png", &named).unwrap();
+    assert_eq!(imdecode(&png).unwrap(), img);
+
+    // AVIF is write-claimed either way; without the feature it says which.
+    let avif = imencode(&img, ".avif");
+    if cfg!(feature = "avif") {
+        assert!(avif.unwrap().get(4..8) == Some(b"ftyp".as_slice()));
+    } else {
+        let e = avif.unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Unsupported, "{e}");
+        assert!(
+            e.message()
+                .contains("the `avif` feature of the `imageio-rs` crate"),
+            "{e}"
+        );
+    }
+}
