@@ -7,7 +7,8 @@
 //! returned in C layout, the same logical array). Anything else (complex,
 //! structured, object arrays) is an error.
 
-use imageio::{with_ndimage, DType, NdImage};
+use imageio::plugin::with_ndimage;
+use imageio::{DType, NdImage};
 
 /// The magic bytes every NPY file starts with.
 pub const MAGIC: &[u8] = b"\x93NUMPY";

@@ -6,7 +6,8 @@
 use std::path::PathBuf;
 use std::sync::Barrier;
 
-use imageio::{imread, imread_with, imwrite, ImageFile, Index, NdImage, Plugin, ReadOptions};
+use imageio::plugin::{Reader, Writer};
+use imageio::{imread, imread_with, imwrite, ImageFile, Index, NdImage, ReadOptions};
 use imageio_tests::reliability::pattern;
 
 /// Compile-time: every plugin (the trait requires `Send`, so each
@@ -15,7 +16,8 @@ use imageio_tests::reliability::pattern;
 #[allow(dead_code)]
 fn plugins_are_send() {
     fn send<T: Send>() {}
-    send::<Box<dyn Plugin>>();
+    send::<Box<dyn Reader>>();
+    send::<Box<dyn Writer>>();
     send::<ImageFile>();
     send::<NdImage>();
     send::<imageio::Error>();

@@ -29,9 +29,9 @@ use std::path::{Path, PathBuf};
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::Duration;
 
+use imageio::plugin::with_ndimage;
 use imageio::{
-    improps_with, imread, imread_with, with_ndimage, DType, Element, ErrorKind, Index, NdImage,
-    ReadOptions,
+    improps_with, imread, imread_with, DType, Element, ErrorKind, Index, NdImage, ReadOptions,
 };
 use imageio_tests::npy::parse_npy;
 use libtest_mimic::{Arguments, Failed, Trial};

@@ -9,10 +9,10 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use imageio_core::test_hooks::fail_file_writes_after_for_tests as fail_after;
 use imageio::{
     imencode, imread, imwrite, imwrite_with, ErrorKind, ImageFile, NdImage, WriteOptions,
 };
+use imageio_core::test_hooks::fail_file_writes_after_for_tests as fail_after;
 use imageio_tests::reliability::{child_command, dir_names, pattern, run_child};
 
 /// The formats every writing test covers: each writing plugin once, plus
@@ -446,7 +446,11 @@ impl OldTarget {
         OldTarget { dir, path }
     }
     fn assert_untouched(&self, what: &str) {
-        assert_eq!(std::fs::read(&self.path).unwrap(), OLD, "{what}: target changed");
+        assert_eq!(
+            std::fs::read(&self.path).unwrap(),
+            OLD,
+            "{what}: target changed"
+        );
         assert_eq!(dir_names(self.dir.path()).len(), 1, "{what}: stray files");
     }
 }
@@ -482,7 +486,8 @@ fn a_failed_streaming_write_poisons_the_handle_and_commits_nothing() {
         let t = OldTarget::new(ext);
         let good = image_for(ext, 3);
         let mut f = ImageFile::open_write(&t.path, &WriteOptions::new()).unwrap();
-        f.write(&good).unwrap_or_else(|e| panic!("{ext}: first write: {e}"));
+        f.write(&good)
+            .unwrap_or_else(|e| panic!("{ext}: first write: {e}"));
         let failed = refused_images()
             .into_iter()
             .find_map(|bad| f.write_with(&bad, false).err());
@@ -493,11 +498,17 @@ fn a_failed_streaming_write_poisons_the_handle_and_commits_nothing() {
         };
         assert_ne!(first.kind(), ErrorKind::Internal, "{ext}: {first}");
         let again = f.write(&good).expect_err(ext);
-        assert!(again.to_string().contains("an earlier write failed"), "{ext}: {again}");
+        assert!(
+            again.to_string().contains("an earlier write failed"),
+            "{ext}: {again}"
+        );
         assert_eq!(again.kind(), first.kind(), "{ext}");
         let e = f.close().expect_err(ext);
         assert_eq!(e.kind(), first.kind(), "{ext}: {e}");
-        assert!(e.to_string().contains(&format!("out{ext}")), "{ext}: names the file: {e}");
+        assert!(
+            e.to_string().contains(&format!("out{ext}")),
+            "{ext}: names the file: {e}"
+        );
         t.assert_untouched(ext);
     }
 }
@@ -513,7 +524,13 @@ fn poisoned_by_io(ext: &str, t: &OldTarget, good: &NdImage) {
     let big = pattern(&[512, 512, 3], 9);
     let r = f.write(good).and_then(|_| f.write(&big));
     let closed = f.close();
-    assert!(r.is_err() || closed.is_err(), "{ext}: the injected failure surfaced");
-    assert!(closed.is_err(), "{ext}: close after a failure commits nothing");
+    assert!(
+        r.is_err() || closed.is_err(),
+        "{ext}: the injected failure surfaced"
+    );
+    assert!(
+        closed.is_err(),
+        "{ext}: close after a failure commits nothing"
+    );
     t.assert_untouched(ext);
 }

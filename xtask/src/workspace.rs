@@ -82,9 +82,12 @@ pub struct Workspace {
     /// The workspace root directory.
     pub root: PathBuf,
     /// Where final artifacts go (`target/`, or `CARGO_TARGET_DIR`).
+    #[cfg_attr(not(test), allow(dead_code))] // read by tests only, so far
     pub target_dir: PathBuf,
     /// Where intermediate artifacts go (`build.build-dir`; the target
-    /// directory unless configured otherwise).
+    /// directory unless configured otherwise). The scaffold test builds a
+    /// copy of the workspace there, to reuse what is built.
+    #[cfg_attr(not(test), allow(dead_code))] // read by tests only, so far
     pub build_dir: PathBuf,
     /// Every member, in cargo's order.
     pub packages: Vec<Package>,

@@ -4,7 +4,7 @@
 //! The byte layouts and formulas are documented on [`PixelFormat`].
 
 use imageio_core::ndarray::{ArrayD, IxDyn};
-use imageio_core::plugin::convert_mode;
+use imageio_core::plugin::{convert_mode, image_dims};
 use imageio_core::{DType, Element, Error, Mode, NdImage, Result};
 
 use crate::{ImageData, PixelFormat};
@@ -328,21 +328,17 @@ fn describe(format: PixelFormat) -> &'static str {
 fn check_array(a: &NdImage, format: PixelFormat) -> Result<(usize, usize)> {
     let shape = a.shape();
     let want_c = format.channels();
-    let (h, w, c) = match *shape {
-        [h, w] => (h, w, 1),
-        [h, w, c] => (h, w, c),
-        _ => {
-            return Err(Error::invalid_input(format!(
-                "PixelFormat::{format} takes {} array, not one of shape {shape:?}{}",
-                describe(format),
-                if shape.len() == 4 {
-                    ": pass one image of a stack (NdImage::frame)"
-                } else {
-                    ""
-                }
-            )))
-        }
-    };
+    let (h, w, c) = image_dims(shape, usize::MAX, "ImageIO").map_err(|_| {
+        Error::invalid_input(format!(
+            "PixelFormat::{format} takes {} array, not one of shape {shape:?}{}",
+            describe(format),
+            if shape.len() == 4 {
+                ": pass one image of a stack (NdImage::frame)"
+            } else {
+                ""
+            }
+        ))
+    })?;
     if c != want_c {
         return Err(Error::invalid_input(format!(
             "PixelFormat::{format} takes {} array, but the array has shape {shape:?}: convert \

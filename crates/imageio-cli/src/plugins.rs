@@ -87,7 +87,12 @@ fn claimed(claims: &[Claim]) -> String {
     let mut keys: Vec<String> = Vec::new();
     for c in claims {
         let f = c.format;
-        for k in f.extensions.iter().map(|e| e.to_string()).chain(f.schemes.iter().map(|s| format!("{s}:"))) {
+        for k in f
+            .extensions
+            .iter()
+            .map(|e| e.to_string())
+            .chain(f.schemes.iter().map(|s| format!("{s}:")))
+        {
             if !keys.contains(&k) {
                 keys.push(k);
             }
@@ -109,14 +114,20 @@ fn plugin_text(out: &mut String, p: &PluginInfo) {
 }
 
 fn routes_text(out: &mut String, title: &str, routes: &[Route]) {
-    out.push_str(&format!("{title} (tried in this order; rank in brackets):\n"));
+    out.push_str(&format!(
+        "{title} (tried in this order; rank in brackets):\n"
+    ));
     for r in routes {
         let order: Vec<String> = r
             .plugins
             .iter()
             .map(|(p, rank)| format!("{} [{}]", p.name, rank.0))
             .collect();
-        out.push_str(&format!("  {:<10} {}\n", r.key.to_string(), order.join(", ")));
+        out.push_str(&format!(
+            "  {:<10} {}\n",
+            r.key.to_string(),
+            order.join(", ")
+        ));
     }
 }
 

@@ -370,7 +370,10 @@ fn plugins_text_and_json() {
         .find(|l| l.trim_start().starts_with(".tif "))
         .expect("a routing line for .tif");
     assert!(line.contains("tiff [200], pillowlike [100]"), "{line}");
-    assert!(text.contains("imageio:"), "standard images are routed by scheme: {text}");
+    assert!(
+        text.contains("imageio:"),
+        "standard images are routed by scheme: {text}"
+    );
     let j = json(&run(dir.path(), &["plugins", "--json"], 0));
     let gif: Vec<&str> = j["routes"]["read"][".gif"]
         .as_array()

@@ -5,12 +5,14 @@
 use std::borrow::Cow;
 
 use crate::convert::{convert_mode, shape_after_mode, Mode};
+use crate::options::{guess_is_batch, ReadOptions, WriteOptions};
 use crate::plugin::{PluginInfo, Reader, Writer};
 use crate::registry::{guard_named, open_reader, open_writer};
 use crate::request::{ReadRequest, WriteRequest};
 use crate::uri::Uri;
-use crate::options::{guess_is_batch, ReadOptions, WriteOptions};
-use crate::{DType, Error, ErrorKind, ImageProperties, Index, Limits, Metadata, NdImage, Options, Result};
+use crate::{
+    DType, Error, ErrorKind, ImageProperties, Index, Limits, Metadata, NdImage, Options, Result,
+};
 
 /// An open resource: one plugin serving one request, for several reads or a
 /// streaming write. Made by [`imopen`](crate::imopen),
@@ -61,7 +63,8 @@ impl ImageFile {
         let uri = uri.into();
         let resource = uri.describe();
         let tag = |e: Error| e.with_resource(&resource);
-        let mut request = ReadRequest::new(uri, options.extension.as_deref(), options.limits).map_err(tag)?;
+        let mut request =
+            ReadRequest::new(uri, options.extension.as_deref(), options.limits).map_err(tag)?;
         request.set_options(options.options.clone());
         let (info, reader) = open_reader(&mut request, options.plugin.as_deref()).map_err(tag)?;
         Ok(ImageFile::new(
@@ -133,7 +136,9 @@ impl ImageFile {
     fn call<T>(&mut self, f: impl FnOnce(&mut dyn Reader, &Options) -> Result<T>) -> Result<T> {
         let (name, crate_name) = (self.plugin, self.crate_name);
         let r = match &mut self.state {
-            State::Read { reader, request, .. } => {
+            State::Read {
+                reader, request, ..
+            } => {
                 let (reader, options) = (&mut **reader, request.options());
                 guard_named(name, crate_name, || f(reader, options))
             }
@@ -144,7 +149,12 @@ impl ImageFile {
 
     fn conversions(&self) -> (Option<Mode>, Option<DType>, Limits) {
         match &self.state {
-            State::Read { mode, dtype, limits, .. } => (*mode, *dtype, *limits),
+            State::Read {
+                mode,
+                dtype,
+                limits,
+                ..
+            } => (*mode, *dtype, *limits),
             State::Write { .. } => (None, None, Limits::default()),
         }
     }
@@ -196,7 +206,8 @@ impl ImageFile {
         };
         let (mode, dtype, _) = self.conversions();
         if let Some(m) = mode {
-            props.shape = shape_after_mode(&props.shape, props.is_batch, m).map_err(|e| self.tag(e))?;
+            props.shape =
+                shape_after_mode(&props.shape, props.is_batch, m).map_err(|e| self.tag(e))?;
         }
         if let Some(d) = dtype {
             props.dtype = d;
@@ -252,14 +263,26 @@ impl ImageFile {
     /// Writes one image, or a stack when `is_batch` (each image in turn).
     /// Pass the array by value to hand it over: a plugin that keeps frames
     /// until `close` then keeps it without a copy.
-    pub fn write_with<'a>(&mut self, image: impl Into<Cow<'a, NdImage>>, is_batch: bool) -> Result<()> {
+    pub fn write_with<'a>(
+        &mut self,
+        image: impl Into<Cow<'a, NdImage>>,
+        is_batch: bool,
+    ) -> Result<()> {
         let image = image.into();
         let (name, crate_name) = (self.plugin, self.crate_name);
-        let State::Write { writer, request, written, failed } = &mut self.state else {
+        let State::Write {
+            writer,
+            request,
+            written,
+            failed,
+        } = &mut self.state
+        else {
             return Err(self.tag(Error::invalid_input("the resource is open for reading")));
         };
         if let Some((kind, msg)) = failed {
-            return Err(poisoned(*kind, msg).with_plugin(name).with_resource(&self.resource));
+            return Err(poisoned(*kind, msg)
+                .with_plugin(name)
+                .with_resource(&self.resource));
         }
         if image.is_empty() {
             return Err(Error::invalid_input(format!(
@@ -301,9 +324,20 @@ impl ImageFile {
     /// commits nothing, when a write failed or no image was written. Closing
     /// a read handle just drops it.
     pub fn close(self) -> Result<Option<Vec<u8>>> {
-        let ImageFile { plugin, crate_name, resource, state } = self;
+        let ImageFile {
+            plugin,
+            crate_name,
+            resource,
+            state,
+        } = self;
         let tag = |e: Error| e.with_plugin(plugin).with_resource(&resource);
-        let State::Write { mut writer, mut request, written, failed } = state else {
+        let State::Write {
+            mut writer,
+            mut request,
+            written,
+            failed,
+        } = state
+        else {
             return Ok(None);
         };
         if let Some((kind, msg)) = failed {

@@ -55,6 +55,7 @@ pub use error::{Error, ErrorKind, Result};
 pub use file::{ImageFile, ImageIter};
 pub use limits::Limits;
 pub use ndimage::NdImage;
+pub use options::{guess_is_batch, ReadOptions, WriteOptions};
 pub use props::{ImageProperties, Index};
 pub use request::IoMode;
 pub use standard::STANDARD_IMAGES;
@@ -63,7 +64,6 @@ pub use uri::{
     HTTP_MAX_REDIRECTS, HTTP_READ_TIMEOUT,
 };
 pub use value::{Metadata, Options, Value};
-pub use options::{guess_is_batch, ReadOptions, WriteOptions};
 pub use verbs::{
     imdecode, imdecode_with, imencode, imencode_with, imiter, imiter_with, immeta, immeta_with,
     imopen, improps, improps_with, imread, imread_with, imwrite, imwrite_with,

@@ -157,6 +157,9 @@ pub fn routes(mode: IoMode) -> Result<Vec<Route>> {
 /// Routing conflicts among the linked plugins: two plugins that claim one
 /// extension or scheme at the same rank in the same direction (their order
 /// would fall back to their names). Empty when routing is unambiguous.
+/// Signatures are not compared: two formats whose magic numbers overlap
+/// (ISO-BMFF `ftyp` boxes, say) are ordered by rank, then by name, when the
+/// content alone routes them.
 pub fn conflicts() -> Result<Vec<String>> {
     let mut out = Vec::new();
     for mode in [IoMode::Read, IoMode::Write] {
@@ -166,7 +169,11 @@ pub fn conflicts() -> Result<Vec<String>> {
                     out.push(format!(
                         "{} ({}): the {:?} and {:?} plugins both claim rank {}",
                         route.key,
-                        if mode == IoMode::Read { "read" } else { "write" },
+                        if mode == IoMode::Read {
+                            "read"
+                        } else {
+                            "write"
+                        },
                         w[0].0.name,
                         w[1].0.name,
                         w[0].1 .0
@@ -187,7 +194,9 @@ pub fn read_candidates(request: &ReadRequest) -> Result<Vec<&'static PluginInfo>
     let all = registry()?;
     let mut tiers: Vec<Vec<(&'static PluginInfo, Rank)>> = Vec::new();
     if let Some(scheme) = request.scheme() {
-        tiers.push(ranked(all, IoMode::Read, |c| c.format.schemes.contains(&scheme)));
+        tiers.push(ranked(all, IoMode::Read, |c| {
+            c.format.schemes.contains(&scheme)
+        }));
     } else {
         let first = request.first_bytes();
         if let Some(ext) = request.extension() {
@@ -222,7 +231,11 @@ fn ranked(
     let mut v: Vec<(&'static PluginInfo, Rank)> = all
         .iter()
         .filter_map(|p| {
-            let best = claims(p, mode).iter().filter(|c| pick(c)).map(|c| c.rank).max()?;
+            let best = claims(p, mode)
+                .iter()
+                .filter(|c| pick(c))
+                .map(|c| c.rank)
+                .max()?;
             Some((*p, best))
         })
         .collect();
@@ -243,7 +256,12 @@ fn flatten(tiers: Vec<Vec<(&'static PluginInfo, Rank)>>) -> Vec<&'static PluginI
 /// Checks the request's options against a plugin's specs. `Ok(Some(e))`: the
 /// plugin does not know some key (another plugin may); `Err`: every key is
 /// the plugin's but a value is wrong, which is final.
-fn option_check(info: &PluginInfo, specs: &[OptionSpec], options: &Options, what: &str) -> Result<Option<Error>> {
+fn option_check(
+    info: &PluginInfo,
+    specs: &[OptionSpec],
+    options: &Options,
+    what: &str,
+) -> Result<Option<Error>> {
     let unknown = options.keys().any(|k| !specs.iter().any(|s| s.name == k));
     match crate::value::validate_options(options, specs, what) {
         Ok(()) => Ok(None),
@@ -279,7 +297,9 @@ pub(crate) fn open_reader(
     })?;
     match found {
         Found::Opened(info, r) => Ok((info, r)),
-        Found::Nothing { tried, kept: None } if plugin.is_some() => Err(named_declined(plugin, &tried)),
+        Found::Nothing { tried, kept: None } if plugin.is_some() => {
+            Err(named_declined(plugin, &tried))
+        }
         Found::Nothing { tried, kept } => {
             Err(kept.unwrap_or_else(|| nothing_reads(request, &tried, plugin.is_some())))
         }
@@ -301,7 +321,9 @@ pub(crate) fn open_writer(
             let ext = request.extension().unwrap_or("(no extension)");
             return Err(Error::new(
                 ErrorKind::Declined,
-                format!("the {name:?} plugin cannot serve this resource: it does not write {ext} files"),
+                format!(
+                    "the {name:?} plugin cannot serve this resource: it does not write {ext} files"
+                ),
             )
             .with_plugin(name));
         }
@@ -316,8 +338,12 @@ pub(crate) fn open_writer(
     })?;
     match found {
         Found::Opened(info, w) => Ok((info, w)),
-        Found::Nothing { tried, kept: None } if plugin.is_some() => Err(named_declined(plugin, &tried)),
-        Found::Nothing { tried, kept } => Err(kept.unwrap_or_else(|| nothing_writes(request, &tried))),
+        Found::Nothing { tried, kept: None } if plugin.is_some() => {
+            Err(named_declined(plugin, &tried))
+        }
+        Found::Nothing { tried, kept } => {
+            Err(kept.unwrap_or_else(|| nothing_writes(request, &tried)))
+        }
     }
 }
 
@@ -329,8 +355,14 @@ fn named(name: &str, mode: IoMode) -> Result<&'static PluginInfo> {
         IoMode::Write => info.can_write(),
     };
     if !serves {
-        let verb = if mode == IoMode::Read { "read" } else { "write" };
-        return Err(Error::unsupported(format!("the {name:?} plugin does not {verb}")).with_plugin(name));
+        let verb = if mode == IoMode::Read {
+            "read"
+        } else {
+            "write"
+        };
+        return Err(
+            Error::unsupported(format!("the {name:?} plugin does not {verb}")).with_plugin(name),
+        );
     }
     Ok(info)
 }
@@ -339,7 +371,9 @@ fn named(name: &str, mode: IoMode) -> Result<&'static PluginInfo> {
 fn not_theirs(name: &str, request: &ReadRequest) -> Error {
     let what = match (request.scheme(), request.extension()) {
         (Some(s), _) => format!("it serves no {s}: resources"),
-        (None, Some(e)) => format!("the content is none of its formats, and it does not read {e} files"),
+        (None, Some(e)) => {
+            format!("the content is none of its formats, and it does not read {e} files")
+        }
         (None, None) => "the content is none of its formats".into(),
     };
     Error::new(
@@ -363,7 +397,10 @@ fn named_declined(plugin: Option<&str>, tried: &[String]) -> Error {
 
 enum Found<T> {
     Opened(&'static PluginInfo, T),
-    Nothing { tried: Vec<String>, kept: Option<Error> },
+    Nothing {
+        tried: Vec<String>,
+        kept: Option<Error>,
+    },
 }
 
 /// Opens each candidate in turn with `open`, which answers `Ok(Err(e))` when
@@ -386,7 +423,9 @@ fn try_in_turn<T>(
             Ok(Err(e)) if e.kind() == ErrorKind::Declined => {
                 tried.push(format!("{} ({})", info.name, e.message()));
             }
-            Ok(Err(e)) if e.kind() == ErrorKind::InvalidOption => return Err(e.with_plugin(info.name)),
+            Ok(Err(e)) if e.kind() == ErrorKind::InvalidOption => {
+                return Err(e.with_plugin(info.name))
+            }
             Ok(Err(e)) => {
                 tried.push(format!("{} ({})", info.name, e.message()));
                 kept.get_or_insert(e.with_plugin(info.name));
@@ -409,7 +448,10 @@ fn nothing_reads(request: &ReadRequest, tried: &[String], named: bool) -> Error 
     let all = registry().unwrap_or(&[]);
     if let Some(scheme) = request.scheme() {
         let target = request.target().unwrap_or("");
-        if let (true, Some(k)) = (tried.is_empty(), known().find(|k| k.schemes.contains(&scheme))) {
+        if let (true, Some(k)) = (
+            tried.is_empty(),
+            known().find(|k| k.schemes.contains(&scheme)),
+        ) {
             return Error::new(
                 ErrorKind::PluginNotLinked,
                 format!(
@@ -422,7 +464,10 @@ fn nothing_reads(request: &ReadRequest, tried: &[String], named: bool) -> Error 
         }
         return Error::new(
             ErrorKind::NoPlugin,
-            format!("no linked plugin reads {scheme}: resources; {}", tried_text(tried, "read")),
+            format!(
+                "no linked plugin reads {scheme}: resources; {}",
+                tried_text(tried, "read")
+            ),
         );
     }
     if let Some(ext) = request.extension() {
@@ -431,10 +476,18 @@ fn nothing_reads(request: &ReadRequest, tried: &[String], named: bool) -> Error 
         }
         return Error::new(
             ErrorKind::NoPlugin,
-            format!("no plugin can read this as {ext}; {}", tried_text(tried, "read")),
+            format!(
+                "no plugin can read this as {ext}; {}",
+                tried_text(tried, "read")
+            ),
         );
     }
-    let head: Vec<String> = request.first_bytes().iter().take(8).map(|b| format!("{b:02x}")).collect();
+    let head: Vec<String> = request
+        .first_bytes()
+        .iter()
+        .take(8)
+        .map(|b| format!("{b:02x}"))
+        .collect();
     Error::new(
         ErrorKind::NoPlugin,
         format!(
@@ -459,16 +512,21 @@ fn nothing_writes(request: &WriteRequest, tried: &[String]) -> Error {
     }
     Error::new(
         ErrorKind::NoPlugin,
-        format!("no plugin can write this as {ext}; {}", tried_text(tried, "write")),
+        format!(
+            "no plugin can write this as {ext}; {}",
+            tried_text(tried, "write")
+        ),
     )
 }
 
 /// "Enable feature X": when no linked plugin claims `ext` in direction
 /// `mode` and a known plugin does.
 fn unlinked_hint(all: &[&PluginInfo], ext: &str, mode: IoMode, named: bool) -> Option<Error> {
-    let claimed = all
-        .iter()
-        .any(|p| claims(p, mode).iter().any(|c| c.format.extensions.contains(&ext)));
+    let claimed = all.iter().any(|p| {
+        claims(p, mode)
+            .iter()
+            .any(|c| c.format.extensions.contains(&ext))
+    });
     if claimed || named {
         return None;
     }
@@ -476,7 +534,11 @@ fn unlinked_hint(all: &[&PluginInfo], ext: &str, mode: IoMode, named: bool) -> O
         IoMode::Read => k.reads.contains(&ext),
         IoMode::Write => k.writes.contains(&ext),
     })?;
-    let verb = if mode == IoMode::Read { "read" } else { "write" };
+    let verb = if mode == IoMode::Read {
+        "read"
+    } else {
+        "write"
+    };
     Some(Error::new(
         ErrorKind::PluginNotLinked,
         format!(
@@ -496,7 +558,11 @@ pub(crate) fn guard<T>(info: &PluginInfo, f: impl FnOnce() -> Result<T>) -> Resu
 }
 
 /// [`guard`] by name and crate.
-pub(crate) fn guard_named<T>(name: &str, crate_name: &str, f: impl FnOnce() -> Result<T>) -> Result<T> {
+pub(crate) fn guard_named<T>(
+    name: &str,
+    crate_name: &str,
+    f: impl FnOnce() -> Result<T>,
+) -> Result<T> {
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
         Ok(r) => r,
         Err(payload) => {

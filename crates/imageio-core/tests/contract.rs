@@ -12,8 +12,8 @@ use imageio_core::plugin::{
     ReadRequest, Reader, RouteKey, Signature, WriteEntry, WriteRequest, Writer,
 };
 use imageio_core::{
-    imencode, imopen, imread, imread_with, imwrite, ErrorKind, ImageFile, IoMode, Limits,
-    NdImage, Options, ReadOptions, Result, Uri, WriteOptions,
+    imencode, imopen, imread, imread_with, imwrite, ErrorKind, ImageFile, IoMode, Limits, NdImage,
+    Options, ReadOptions, Result, Uri, WriteOptions,
 };
 
 /// A plugin whose reader and writer panic, as a buggy backend would.
@@ -68,14 +68,22 @@ imageio_core::inventory::submit! {
 fn a_panicking_plugin_is_an_internal_error() {
     let e = imread(b"BOOM and more".to_vec()).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Internal, "{e}");
-    assert!(e.to_string().contains("panicked: backend bug while reading"), "{e}");
+    assert!(
+        e.to_string()
+            .contains("panicked: backend bug while reading"),
+        "{e}"
+    );
     assert!(e.to_string().contains("boom-test"), "{e}");
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("x.boom");
     std::fs::write(&p, b"old").unwrap();
     let e = imwrite(&p, &NdImage::zeros(&[2, 2], imageio_core::DType::U8)).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Internal, "{e}");
-    assert_eq!(std::fs::read(&p).unwrap(), b"old", "the target is untouched");
+    assert_eq!(
+        std::fs::read(&p).unwrap(),
+        b"old",
+        "the target is untouched"
+    );
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
 }
 
@@ -84,9 +92,16 @@ fn routing_comes_from_the_claims() {
     let (img, bytes) = common::sample(3, 4, 1);
     // By signature, whatever the name says; never by name against the content.
     let r = ReadRequest::new(Uri::from(bytes.clone()), Some(".boom"), Limits::default()).unwrap();
-    let names: Vec<&str> = read_candidates(&r).unwrap().iter().map(|p| p.name).collect();
+    let names: Vec<&str> = read_candidates(&r)
+        .unwrap()
+        .iter()
+        .map(|p| p.name)
+        .collect();
     assert_eq!(names, ["r8t-test"]);
-    assert_eq!(imread_with(bytes, &ReadOptions::new().extension(".boom")).unwrap(), img);
+    assert_eq!(
+        imread_with(bytes, &ReadOptions::new().extension(".boom")).unwrap(),
+        img
+    );
     // A named plugin that claims nothing the resource is declines it.
     let e = imread_with(b"BOOM".to_vec(), &ReadOptions::new().plugin("r8t-test")).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Declined, "{e}");
@@ -102,12 +117,19 @@ fn routing_comes_from_the_claims() {
     assert!(e.to_string().contains("does not write .boom files"), "{e}");
     // Standard images are an ordinary plugin, routed by their scheme.
     let r = ReadRequest::new(Uri::from("imageio:testpattern"), None, Limits::default()).unwrap();
-    let names: Vec<&str> = read_candidates(&r).unwrap().iter().map(|p| p.name).collect();
+    let names: Vec<&str> = read_candidates(&r)
+        .unwrap()
+        .iter()
+        .map(|p| p.name)
+        .collect();
     assert_eq!(names, ["standard"]);
     let reads = routes(IoMode::Read).unwrap();
     let keys: Vec<String> = reads.iter().map(|r| r.key.to_string()).collect();
     assert!(keys.contains(&"imageio:".to_string()), "{keys:?}");
-    let boom = reads.iter().find(|r| r.key == RouteKey::Extension(".boom")).unwrap();
+    let boom = reads
+        .iter()
+        .find(|r| r.key == RouteKey::Extension(".boom"))
+        .unwrap();
     assert_eq!(boom.plugins.len(), 1);
     assert_eq!(boom.plugins[0].0.name, "boom-test");
     assert_eq!(conflicts().unwrap(), Vec::<String>::new());
@@ -117,7 +139,12 @@ fn routing_comes_from_the_claims() {
 fn known_plugins_that_are_not_linked_are_named() {
     let e = imread_with(b"xyz".to_vec(), &ReadOptions::new().extension(".far")).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::PluginNotLinked, "{e}");
-    for part in ["\"faraway\"", "`faraway` feature", "imageio-faraway", "imageio-rs"] {
+    for part in [
+        "\"faraway\"",
+        "`faraway` feature",
+        "imageio-faraway",
+        "imageio-rs",
+    ] {
         assert!(e.to_string().contains(part), "{part} in {e}");
     }
     let e = imencode(&NdImage::zeros(&[2, 2], imageio_core::DType::U8), ".far").unwrap_err();
@@ -140,7 +167,11 @@ fn target_with_old_content() -> (tempfile::TempDir, std::path::PathBuf) {
 
 fn assert_untouched(dir: &tempfile::TempDir, p: &std::path::Path) {
     assert_eq!(std::fs::read(p).unwrap(), b"old content");
-    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "no stray file");
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        1,
+        "no stray file"
+    );
 }
 
 #[test]

@@ -1,7 +1,8 @@
 //! The ffmpeg plugin of imageio-rs: video in and out through the system FFmpeg
 //! libraries (libavformat, libavcodec, libswscale) on the
 //! [`ffmpeg-next`](https://crates.io/crates/ffmpeg-next) crate. Registered as
-//! plugin `"ffmpeg"`.
+//! plugin `"ffmpeg"` ([`NAME`]), and, with the `device` feature, as a second
+//! plugin `"camera"` ([`CAMERA_NAME`]) for capture devices.
 //!
 //! Most users want the `imageio-rs` facade (`use imageio::...`), which links
 //! this plugin with its `ffmpeg` feature (off by default, so that machines

@@ -473,7 +473,7 @@ fn streaming_writes_append_gif_frames() {
     let p = dir.path().join("anim.gif");
     let mut w = imopen(&p, IoMode::Write).unwrap();
     for i in 0..3u8 {
-        w.write(&NdImage::from(Array2::from_elem((6, 5), i * 100)))
+        w.write(NdImage::from(Array2::from_elem((6, 5), i * 100)))
             .unwrap();
     }
     assert!(w.close().unwrap().is_none());

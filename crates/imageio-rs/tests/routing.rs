@@ -33,10 +33,28 @@ fn the_known_table_matches_the_linked_plugins() {
             continue; // not linked in this build: only a hint
         };
         assert_eq!(p.crate_name, k.crate_name, "{}", k.plugin);
-        assert_eq!(sorted(p.read_extensions()), sorted(k.reads.iter().copied()), "{} reads", k.plugin);
-        assert_eq!(sorted(p.write_extensions()), sorted(k.writes.iter().copied()), "{} writes", k.plugin);
-        let schemes = p.read_formats().iter().flat_map(|c| c.format.schemes.iter().copied());
-        assert_eq!(sorted(schemes), sorted(k.schemes.iter().copied()), "{} schemes", k.plugin);
+        assert_eq!(
+            sorted(p.read_extensions()),
+            sorted(k.reads.iter().copied()),
+            "{} reads",
+            k.plugin
+        );
+        assert_eq!(
+            sorted(p.write_extensions()),
+            sorted(k.writes.iter().copied()),
+            "{} writes",
+            k.plugin
+        );
+        let schemes = p
+            .read_formats()
+            .iter()
+            .flat_map(|c| c.format.schemes.iter().copied());
+        assert_eq!(
+            sorted(schemes),
+            sorted(k.schemes.iter().copied()),
+            "{} schemes",
+            k.plugin
+        );
         checked += 1;
     }
     assert!(checked >= 1, "at least one first-party plugin is linked");
@@ -45,22 +63,37 @@ fn the_known_table_matches_the_linked_plugins() {
     let rows: Vec<&str> = known().iter().map(|k| k.plugin).collect();
     for p in plugins().unwrap() {
         if p.crate_name.starts_with("imageio-") && p.crate_name != "imageio-core" {
-            assert!(rows.contains(&p.name), "{} ({}) has no row in known.rs", p.name, p.crate_name);
+            assert!(
+                rows.contains(&p.name),
+                "{} ({}) has no row in known.rs",
+                p.name,
+                p.crate_name
+            );
         }
     }
 }
 
 #[test]
 fn every_known_extension_is_routed_to_a_linked_plugin() {
-    for (mode, list) in [(IoMode::Read, routes(IoMode::Read)), (IoMode::Write, routes(IoMode::Write))] {
+    for (mode, list) in [
+        (IoMode::Read, routes(IoMode::Read)),
+        (IoMode::Write, routes(IoMode::Write)),
+    ] {
         let keys: Vec<RouteKey> = list.unwrap().into_iter().map(|r| r.key).collect();
         for k in known() {
             if plugin_by_name(k.plugin).is_err() {
                 continue;
             }
-            let exts = if mode == IoMode::Read { k.reads } else { k.writes };
+            let exts = if mode == IoMode::Read {
+                k.reads
+            } else {
+                k.writes
+            };
             for e in exts {
-                assert!(keys.contains(&RouteKey::Extension(e)), "{e} ({mode:?}) is routed nowhere");
+                assert!(
+                    keys.contains(&RouteKey::Extension(e)),
+                    "{e} ({mode:?}) is routed nowhere"
+                );
             }
         }
     }
@@ -76,12 +109,36 @@ fn dedicated_plugins_come_first() {
             .map(|r| r.plugins.iter().map(|(p, _)| p.name).collect())
             .unwrap_or_default()
     };
-    for (ext, first) in [(".png", "png"), (".gif", "gif"), (".jpg", "jpeg"), (".tif", "tiff")] {
+    for (ext, first) in [
+        (".png", "png"),
+        (".gif", "gif"),
+        (".jpg", "jpeg"),
+        (".tif", "tiff"),
+    ] {
         if plugin_by_name(first).is_ok() {
             assert_eq!(order(ext).first(), Some(&first), "{ext}: {:?}", order(ext));
         }
     }
     if plugin_by_name("gif").is_ok() && plugin_by_name("pillowlike").is_ok() {
         assert_eq!(&order(".gif")[..2], ["gif", "pillowlike"]);
+    }
+}
+
+#[test]
+fn every_signature_fits_in_the_first_bytes() {
+    // Routing sees only `FIRST_BYTES` of the content: a signature past them
+    // would silently never match.
+    for p in plugins().unwrap() {
+        for c in p.read_formats() {
+            for s in c.format.signatures {
+                assert!(
+                    s.anywhere || s.offset + s.magic.len() <= imageio::plugin::FIRST_BYTES,
+                    "{} {}: a signature ends at byte {}",
+                    p.name,
+                    c.format.name,
+                    s.offset + s.magic.len()
+                );
+            }
+        }
     }
 }

@@ -384,6 +384,20 @@ fn scaffold_refuses_bad_names_and_unknown_backends_before_writing() {
     assert_eq!(sh(ws, &["git", "status", "--porcelain"]), "");
 }
 
+/// The variables (besides `CARGO_PKG_*`) cargo sets for a crate's tests,
+/// which a nested cargo must not inherit.
+const CARGO_SET_FOR_TESTS: &[&str] = &[
+    "CARGO_MANIFEST_DIR",
+    "CARGO_MANIFEST_PATH",
+    "CARGO_MANIFEST_LINKS",
+    "CARGO_CRATE_NAME",
+    "CARGO_BIN_NAME",
+    "CARGO_PRIMARY_PACKAGE",
+    "CARGO_TARGET_TMPDIR",
+    "CARGO_RUSTC_CURRENT_DIR",
+    "OUT_DIR",
+];
+
 /// Why the slow test cannot run here, if it cannot: `None` when it can.
 fn slow_test_skipped() -> Option<String> {
     if std::env::var_os("IMAGEIO_SKIP_SLOW_XTASK_TESTS").is_some() {
@@ -433,7 +447,17 @@ fn scaffolded_plugin_builds_registers_and_is_listed() {
     copy_workspace(&ws);
     scaffold(&ws, "demo", Template::default()).unwrap();
     let cargo = |args: &[&str]| {
-        let out = Command::new(crate::workspace::cargo())
+        let mut cmd = Command::new(crate::workspace::cargo());
+        // Not the variables cargo set for this test (CARGO_PKG_NAME=xtask, ...):
+        // build scripts that watch them (ring's) would otherwise run again, and
+        // everything above them be rebuilt, here and in the next normal build.
+        for (key, _) in std::env::vars_os() {
+            let key = key.to_string_lossy();
+            if CARGO_SET_FOR_TESTS.contains(&&*key) || key.starts_with("CARGO_PKG_") {
+                cmd.env_remove(&*key);
+            }
+        }
+        let out = cmd
             .args(args)
             .current_dir(&ws)
             .env("CARGO_TARGET_DIR", &target)

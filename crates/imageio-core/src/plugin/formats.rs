@@ -34,7 +34,5 @@ pub const WEBP: Format = Format::new("WebP", &[".webp"]).signatures(&[Signature:
 )]);
 
 /// AVIF: an ISO-BMFF file whose `ftyp` brand is `avif` or `avis`.
-pub const AVIF: Format = Format::new("AVIF", &[".avif"]).signatures(&[
-    Signature::at(4, b"ftypavif"),
-    Signature::at(4, b"ftypavis"),
-]);
+pub const AVIF: Format = Format::new("AVIF", &[".avif"])
+    .signatures(&[Signature::at(4, b"ftypavif"), Signature::at(4, b"ftypavis")]);

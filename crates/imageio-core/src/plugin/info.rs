@@ -60,7 +60,8 @@ impl Signature {
     /// True when `bytes` carries this signature.
     pub fn matches(&self, bytes: &[u8]) -> bool {
         if self.anywhere {
-            return !self.magic.is_empty() && bytes.windows(self.magic.len()).any(|w| w == self.magic);
+            return !self.magic.is_empty()
+                && bytes.windows(self.magic.len()).any(|w| w == self.magic);
         }
         let Some(window) = self
             .offset
@@ -71,10 +72,14 @@ impl Signature {
         };
         match self.mask {
             None => window == self.magic,
-            Some(mask) => window.iter().zip(self.magic).enumerate().all(|(i, (b, m))| {
-                let k = mask.get(i).copied().unwrap_or(0xFF);
-                b & k == m & k
-            }),
+            Some(mask) => window
+                .iter()
+                .zip(self.magic)
+                .enumerate()
+                .all(|(i, (b, m))| {
+                    let k = mask.get(i).copied().unwrap_or(0xFF);
+                    b & k == m & k
+                }),
         }
     }
 }

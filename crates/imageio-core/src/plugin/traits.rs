@@ -11,7 +11,10 @@ use crate::{Error, ErrorKind, Limits, Metadata, NdImage, Options, Result};
 /// `limits` (twice their bytes: the images and their stack), and stacks
 /// them. It is what [`Reader::read_all`] does by default; a reader that
 /// overrides `read_all` to check something first calls it afterwards.
-pub fn read_in_turn(mut read: impl FnMut(usize) -> Result<NdImage>, limits: Limits) -> Result<NdImage> {
+pub fn read_in_turn(
+    mut read: impl FnMut(usize) -> Result<NdImage>,
+    limits: Limits,
+) -> Result<NdImage> {
     let mut images = Vec::new();
     let mut total: u64 = 0;
     loop {
@@ -40,7 +43,11 @@ pub fn read_in_turn(mut read: impl FnMut(usize) -> Result<NdImage>, limits: Limi
 /// assert!(image_dims(&[4, 5, 6], 4, "PNG").is_err());
 /// assert!(image_dims(&[2, 4, 5, 3], 4, "PNG").is_err());
 /// ```
-pub fn image_dims(shape: &[usize], max_channels: usize, format: &str) -> Result<(usize, usize, usize)> {
+pub fn image_dims(
+    shape: &[usize],
+    max_channels: usize,
+    format: &str,
+) -> Result<(usize, usize, usize)> {
     match *shape {
         [h, w] => Ok((h, w, 1)),
         [h, w, c] if (1..=max_channels).contains(&c) => Ok((h, w, c)),

@@ -13,8 +13,8 @@ use std::fs::File;
 use std::io::{self, Cursor, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
-use crate::uri::{normalize_extension, SharedBytes, Uri};
 use crate::access::RandomAccess;
+use crate::uri::{normalize_extension, SharedBytes, Uri};
 use crate::{Error, ErrorKind, Limits, Options, Result};
 
 use super::FIRST_BYTES;
@@ -122,7 +122,9 @@ impl ReadRequest {
                 }
             }
         };
-        let meta = file.metadata().map_err(|e| Error::io(e).with_resource(name))?;
+        let meta = file
+            .metadata()
+            .map_err(|e| Error::io(e).with_resource(name))?;
         if meta.is_dir() {
             return Err(
                 Error::new(ErrorKind::InvalidInput, "is a directory, not an image file")
@@ -354,7 +356,6 @@ fn open_error(e: io::Error, p: &Path) -> Error {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -392,12 +393,22 @@ mod tests {
             r.local_path().unwrap_err(),
         ] {
             assert_eq!(e.kind(), ErrorKind::Unsupported, "{e}");
-            assert!(e.to_string().contains("a device resource has no bytes"), "{e}");
+            assert!(
+                e.to_string().contains("a device resource has no bytes"),
+                "{e}"
+            );
             assert!(e.to_string().contains("<video0>"), "{e}");
         }
-        let r = ReadRequest::new(Uri::from("imageio:testpattern.png"), None, Limits::default())
-            .unwrap();
-        assert_eq!((r.scheme(), r.target()), (Some("imageio"), Some("testpattern.png")));
+        let r = ReadRequest::new(
+            Uri::from("imageio:testpattern.png"),
+            None,
+            Limits::default(),
+        )
+        .unwrap();
+        assert_eq!(
+            (r.scheme(), r.target()),
+            (Some("imageio"), Some("testpattern.png"))
+        );
         // Other requests carry no scheme.
         let r = ReadRequest::new(Uri::from(vec![1u8]), None, Limits::default()).unwrap();
         assert_eq!(r.scheme(), None);
@@ -421,5 +432,4 @@ mod tests {
         assert_eq!(r.first_bytes().len(), FIRST_BYTES);
         assert_eq!(&*r.bytes().unwrap(), &data[..]);
     }
-
 }

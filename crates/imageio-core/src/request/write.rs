@@ -209,7 +209,6 @@ impl WriteRequest {
     }
 }
 
-
 fn lock(m: &Mutex<SinkState>) -> MutexGuard<'_, SinkState> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
@@ -221,7 +220,6 @@ fn parent_is_dir(p: &Path) -> bool {
         _ => true,
     }
 }
-
 
 fn already_exists(p: &Path) -> Error {
     Error::new(
@@ -461,7 +459,6 @@ impl Seek for Output {
         }
     }
 }
-
 
 #[cfg(test)]
 mod tests {

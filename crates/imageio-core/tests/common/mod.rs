@@ -9,8 +9,8 @@ use std::net::{TcpListener, TcpStream};
 use std::thread::JoinHandle;
 
 use imageio_core::plugin::{
-    Claim, Format, Output, PluginInfo, Rank, ReadEntry, ReadRequest, Reader, Signature,
-    WriteEntry, WriteRequest, Writer,
+    Claim, Format, Output, PluginInfo, Rank, ReadEntry, ReadRequest, Reader, Signature, WriteEntry,
+    WriteRequest, Writer,
 };
 use imageio_core::{Error, NdImage, Options, Result};
 
@@ -63,7 +63,9 @@ impl Writer for R8Writer {
         let bytes = encode(s[0] as u32, s[1] as u32, px);
         if px.first() == Some(&255) {
             self.0.write_all(&bytes[..12])?;
-            return Err(Error::encode("a first pixel of 255 is refused (test writer)"));
+            return Err(Error::encode(
+                "a first pixel of 255 is refused (test writer)",
+            ));
         }
         self.0.write_all(&bytes)?;
         Ok(())
