@@ -353,10 +353,14 @@ fn tiff_files_go_to_this_plugin_and_other_bytes_do_not() {
     assert_eq!(e.kind(), ErrorKind::Declined, "{e}");
     // A TIFF signature routes to it; a header broken after it is a decode
     // error (BigTIFF with 16-byte offsets; no first-directory offset).
+    // (Unnamed, a general-purpose plugin linked beside may be tried after
+    // this one fails, and report its own decode error.)
     for broken in [&b"II+\0\x10\0\0\0\x10\0\0\0\0\0\0\0"[..], b"MM\0*"] {
-        let e = imread_with(broken, &ReadOptions::new()).unwrap_err();
+        let e = imread_with(broken, &ReadOptions::new().plugin("tiff")).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Decode, "{e}");
         assert_eq!(e.plugin(), Some("tiff"), "{e}");
+        let e = imread_with(broken, &ReadOptions::new()).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Decode, "{e}");
     }
     // Truncated: a clean error, not a panic.
     let e = imread_with(
