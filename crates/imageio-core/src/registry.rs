@@ -278,12 +278,11 @@ pub(crate) fn open_reader(
     request: &mut ReadRequest,
     plugin: Option<&str>,
 ) -> Result<(&'static PluginInfo, Box<dyn Reader>)> {
-    let cands = match plugin {
-        Some(name) => vec![named(name, IoMode::Read)?],
-        None => read_candidates(request)?,
-    };
+    let mut cands = read_candidates(request)?;
     if let Some(name) = plugin {
-        if !read_candidates(request)?.iter().any(|p| p.name == name) {
+        let info = named(name, IoMode::Read)?;
+        cands.retain(|p| p.name == info.name);
+        if cands.is_empty() {
             return Err(not_theirs(name, request));
         }
     }
@@ -301,7 +300,7 @@ pub(crate) fn open_reader(
             Err(named_declined(plugin, &tried))
         }
         Found::Nothing { tried, kept } => {
-            Err(kept.unwrap_or_else(|| nothing_reads(request, &tried, plugin.is_some())))
+            Err(kept.unwrap_or_else(|| nothing_reads(request, &tried)))
         }
     }
 }
@@ -312,12 +311,11 @@ pub(crate) fn open_writer(
     request: &mut WriteRequest,
     plugin: Option<&str>,
 ) -> Result<(&'static PluginInfo, Box<dyn Writer>)> {
-    let cands = match plugin {
-        Some(name) => vec![named(name, IoMode::Write)?],
-        None => write_candidates(request)?,
-    };
+    let mut cands = write_candidates(request)?;
     if let Some(name) = plugin {
-        if !write_candidates(request)?.iter().any(|p| p.name == name) {
+        let info = named(name, IoMode::Write)?;
+        cands.retain(|p| p.name == info.name);
+        if cands.is_empty() {
             let ext = request.extension().unwrap_or("(no extension)");
             return Err(Error::new(
                 ErrorKind::Declined,
@@ -444,7 +442,7 @@ fn tried_text(tried: &[String], verb: &str) -> String {
 }
 
 /// The error when no reader took the request.
-fn nothing_reads(request: &ReadRequest, tried: &[String], named: bool) -> Error {
+fn nothing_reads(request: &ReadRequest, tried: &[String]) -> Error {
     let all = registry().unwrap_or(&[]);
     if let Some(scheme) = request.scheme() {
         let target = request.target().unwrap_or("");
@@ -471,7 +469,7 @@ fn nothing_reads(request: &ReadRequest, tried: &[String], named: bool) -> Error 
         );
     }
     if let Some(ext) = request.extension() {
-        if let Some(e) = unlinked_hint(all, ext, IoMode::Read, named) {
+        if let Some(e) = unlinked_hint(all, ext, IoMode::Read) {
             return e;
         }
         return Error::new(
@@ -507,7 +505,7 @@ fn nothing_writes(request: &WriteRequest, tried: &[String]) -> Error {
             "the format is unknown: give the file an extension or pass one",
         );
     };
-    if let Some(e) = unlinked_hint(all, ext, IoMode::Write, false) {
+    if let Some(e) = unlinked_hint(all, ext, IoMode::Write) {
         return e;
     }
     Error::new(
@@ -521,13 +519,13 @@ fn nothing_writes(request: &WriteRequest, tried: &[String]) -> Error {
 
 /// "Enable feature X": when no linked plugin claims `ext` in direction
 /// `mode` and a known plugin does.
-fn unlinked_hint(all: &[&PluginInfo], ext: &str, mode: IoMode, named: bool) -> Option<Error> {
+fn unlinked_hint(all: &[&PluginInfo], ext: &str, mode: IoMode) -> Option<Error> {
     let claimed = all.iter().any(|p| {
         claims(p, mode)
             .iter()
             .any(|c| c.format.extensions.contains(&ext))
     });
-    if claimed || named {
+    if claimed {
         return None;
     }
     let k = known().find(|k| match mode {
