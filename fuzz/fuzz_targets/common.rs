@@ -1,4 +1,5 @@
-//! What both targets share: the limits a fuzzed read runs under.
+//! What the targets share: the limits a fuzzed read runs under, and the
+//! reads of one input with an extension hint.
 
 use imageio::{Index, Limits, ReadOptions};
 
@@ -21,4 +22,17 @@ pub fn decode(data: &[u8], options: &ReadOptions) {
             assert_eq!(b.len(), n * img.dtype().size(), "bytes match the shape");
         }
     }
+}
+
+/// The container targets (`pdf`, `tiff`, `video`): `data` read as a file
+/// named `*{ext}` from memory (the core routes by the hint, and the video
+/// plugin reads through FFmpeg's custom I/O): its properties (the page or
+/// frame walk), its metadata, then every image. `allow_playlists` is never
+/// set: a playlist must be refused, never followed.
+#[allow(dead_code)]
+pub fn decode_as(data: &[u8], ext: &str) {
+    let opts = options().extension(ext);
+    let _ = imageio::improps_with(data, &opts.clone().index(Index::At(0)));
+    let _ = imageio::immeta_with(data, &opts.clone().index(Index::At(0)));
+    decode(data, &opts);
 }

@@ -2,7 +2,10 @@
 //!
 //! [`npy`] reads the reference arrays of the conformance corpus
 //! (`tests/tests/conformance.rs`); [`reliability`] serves the writes, bombs,
-//! mutation and concurrency tests.
+//! mutation and concurrency tests; [`hostile`] builds the hostile files of
+//! the bombs and mutation tests.
+#![forbid(unsafe_code)]
 
+pub mod hostile;
 pub mod npy;
 pub mod reliability;

@@ -1,6 +1,7 @@
 //! Helpers of the reliability tests (`tests/tests/{writes,bombs,mutation,
 //! concurrency}.rs`): a fixed-seed PRNG, test images, CRC-32 for crafted
-//! PNG chunks, peak memory, and re-running the test binary as a child.
+//! PNG chunks, peak memory, and running the child program
+//! (`src/bin/reliability-child.rs`).
 
 use std::path::Path;
 use std::process::{Command, Output};
@@ -65,22 +66,20 @@ pub fn peak_rss_kib() -> Option<u64> {
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
-/// Runs the test `name` of the current test binary alone in a child process
-/// with `envs` set, and waits for it.
-pub fn run_child(name: &str, envs: &[(&str, &str)]) -> Output {
-    child_command(name, envs)
+/// Runs the child program of the reliability tests
+/// (`src/bin/reliability-child.rs`) with `args` and waits for it. `exe` is
+/// `env!("CARGO_BIN_EXE_reliability-child")`, which Cargo sets for
+/// integration tests only.
+pub fn run_child(exe: &str, args: &[&str]) -> Output {
+    child_command(exe, args)
         .output()
-        .expect("re-run the test binary")
+        .expect("run the reliability child")
 }
 
 /// The command [`run_child`] runs (for callers that kill the child).
-pub fn child_command(name: &str, envs: &[(&str, &str)]) -> Command {
-    let exe = std::env::current_exe().expect("the test binary");
+pub fn child_command(exe: &str, args: &[&str]) -> Command {
     let mut c = Command::new(exe);
-    c.args([name, "--exact", "--nocapture", "--test-threads=1"]);
-    for (k, v) in envs {
-        c.env(k, v);
-    }
+    c.args(args);
     c
 }
 

@@ -1,14 +1,53 @@
 //! Many threads at once (issue #11): registry initialisation, reads and
 //! writes from 16 threads over different files and formats, and one file
-//! read by all of them, give the same arrays as a sequential run; plugins
-//! and open files are `Send`, checked at compile time.
+//! read by all of them, give the same arrays as a sequential run, pixel for
+//! pixel; plugins and open files are `Send`, checked at compile time.
+//!
+//! Files above the core's 256 KiB memory-mapping threshold (issue #18) go
+//! through the mapped and positioned-read paths: a 768 KiB NPY file (named
+//! `.bin`, read with an extension hint) read by every thread, and
+//! uncompressed TIFF stacks whose pages are read in parallel.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Barrier;
 
 use imageio::plugin::{Reader, Writer};
 use imageio::{imread, imread_with, imwrite, ImageFile, Index, NdImage, ReadOptions};
 use imageio_tests::reliability::pattern;
+
+/// The core's memory-mapping threshold (`MMAP_THRESHOLD` in
+/// `imageio-core/src/request/read.rs`): larger files are mapped or read
+/// with positioned reads.
+const MMAP_THRESHOLD: usize = 256 * 1024;
+
+/// The NPY file (version 1.0, C order) of a u8 `image`, built without the
+/// registry.
+fn npy_bytes(image: &NdImage) -> Vec<u8> {
+    let shape: Vec<String> = image.shape().iter().map(|d| d.to_string()).collect();
+    let mut h = format!(
+        "{{'descr': '|u1', 'fortran_order': False, 'shape': ({},), }}",
+        shape.join(", ")
+    );
+    while !(10 + h.len() + 1).is_multiple_of(64) {
+        h.push(' ');
+    }
+    h.push('\n');
+    let mut v = b"\x93NUMPY\x01\x00".to_vec();
+    v.extend_from_slice(&(h.len() as u16).to_le_bytes());
+    v.extend_from_slice(h.as_bytes());
+    v.extend_from_slice(image.as_bytes().expect("a standard-layout image"));
+    v
+}
+
+/// The shared file every thread reads: 512x512 RGB, above the threshold.
+fn shared_image() -> NdImage {
+    pattern(&[512, 512, 3], 77)
+}
+
+fn read_shared(path: &Path) -> NdImage {
+    imread_with(path, &ReadOptions::new().extension(".npy"))
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
 
 /// Compile-time: every plugin (the trait requires `Send`, so each
 /// implementation is checked where it is written), a boxed plugin and an
@@ -54,7 +93,9 @@ fn sixteen_threads_match_a_sequential_run() {
     // Inputs written by the test before the threads start (through std only,
     // so the registry is still uninitialised: the threads race for it).
     let shared = dir.path().join("shared.bin");
-    std::fs::write(&shared, b"placeholder").unwrap();
+    let shared_bytes = npy_bytes(&shared_image());
+    assert!(shared_bytes.len() > MMAP_THRESHOLD);
+    std::fs::write(&shared, &shared_bytes).unwrap();
     let barrier = Barrier::new(16);
     // Each thread: registry init (first call), write its own file in its
     // format, read it back, read the shared file; twice over.
@@ -76,6 +117,7 @@ fn sixteen_threads_match_a_sequential_run() {
             got.push(read(&path, stack));
         }
         got.push(imread("imageio:gradient16").unwrap());
+        got.push(read_shared(&shared));
         got.push(img);
         got
     };
@@ -105,10 +147,13 @@ fn sixteen_threads_match_a_sequential_run() {
         // Lossless formats give back what was written.
         if !matches!(ext, ".gif" | ".webp") {
             assert_eq!(
-                p[0], p[3],
+                p[0], p[4],
                 "thread {i} ({ext}): the written image read back"
             );
         }
+        assert_eq!(p[0], p[1], "thread {i} ({ext}): both rounds read the same");
+        // The shared file, mapped, is the array it holds.
+        assert!(p[3] == shared_image(), "thread {i}: shared.bin read back");
         // The files written in parallel are the files written in turn.
         for round in 0..2 {
             let name = format!("t{i}-{round}{ext}");
@@ -119,7 +164,6 @@ fn sixteen_threads_match_a_sequential_run() {
             );
         }
     }
-    drop(shared);
 }
 
 #[test]
@@ -163,8 +207,48 @@ fn one_file_read_by_sixteen_threads() {
                     .unwrap()
             })
             .collect();
+        let first = read(&path, false);
+        assert_eq!(first.shape(), &expected.shape()[usize::from(stack)..]);
         for m in &moved {
-            assert_eq!(m.shape(), &expected.shape()[usize::from(stack)..]);
+            assert_eq!(m, &first, "{ext}: an open file moved to another thread");
         }
     }
+}
+
+/// Large files (above [`MMAP_THRESHOLD`]) read by 16 threads at once: an
+/// uncompressed TIFF stack (pages read in parallel with positioned reads)
+/// and an NPY array, each exactly what was written.
+#[test]
+fn large_files_read_by_sixteen_threads() {
+    let dir = tempfile::tempdir().unwrap();
+    let stack = pattern(&[6, 128, 256, 3], 31);
+    let tif = dir.path().join("stack.tif");
+    imwrite(&tif, &stack).unwrap();
+    let npy = dir.path().join("big.npy");
+    let array = pattern(&[384, 512, 3], 32);
+    imwrite(&npy, &array).unwrap();
+    for p in [&tif, &npy] {
+        let len = std::fs::metadata(p).unwrap().len() as usize;
+        assert!(len > MMAP_THRESHOLD, "{}: {len} bytes", p.display());
+    }
+    let barrier = Barrier::new(16);
+    std::thread::scope(|s| {
+        for i in 0..16 {
+            let (barrier, tif, npy, stack, array) = (&barrier, &tif, &npy, &stack, &array);
+            s.spawn(move || {
+                barrier.wait();
+                for round in 0..2 {
+                    if (i + round) % 2 == 0 {
+                        assert!(read(tif, true) == *stack, "thread {i}: the TIFF stack");
+                        let page =
+                            imread_with(tif, &ReadOptions::new().index(Index::At(i % 6))).unwrap();
+                        let want = stack.frame(i % 6).unwrap();
+                        assert!(page == want, "thread {i}: TIFF page {}", i % 6);
+                    } else {
+                        assert!(read(npy, false) == *array, "thread {i}: the NPY array");
+                    }
+                }
+            });
+        }
+    });
 }

@@ -349,6 +349,7 @@ fn check(ctx: &Ctx, row: &Row) -> Result<(Tally, Option<String>), String> {
 
 fn check_ok(ctx: &Ctx, row: &Row, path: &Path) -> Result<(), String> {
     let img = imread(path).map_err(|e| format!("read failed ({:?}): {e}", e.kind()))?;
+    let img = gray_as_rgb(row, img, row.shape.as_deref());
     let mut problems = Vec::new();
     let got_dtype = img.dtype().name();
     if let Some(want) = &row.dtype {
@@ -358,7 +359,7 @@ fn check_ok(ctx: &Ctx, row: &Row, path: &Path) -> Result<(), String> {
     }
     let mut shape_ok = true;
     if let Some(want) = &row.shape {
-        if img.shape() != want.as_slice() {
+        if img.shape() != want.as_slice() && !canvas_rule_differs(row, img.shape(), want) {
             shape_ok = false;
             problems.push(format!(
                 "shape: got {}, want {}",
@@ -370,7 +371,7 @@ fn check_ok(ctx: &Ctx, row: &Row, path: &Path) -> Result<(), String> {
     if shape_ok {
         match load_ref(&ctx.corpus, &row.path, "") {
             Ok(Some(r)) => {
-                if let Some(d) = compare(&img, &r, row.tol, row.alpha_rule()) {
+                if let Some(d) = compare_canvas(&img, &r, row.tol, row.alpha_rule()) {
                     problems.push(format!("index 0: {d}"));
                 }
             }
@@ -391,7 +392,8 @@ fn check_ok(ctx: &Ctx, row: &Row, path: &Path) -> Result<(), String> {
                 let opts = ReadOptions::new().index(Index::At(n - 1));
                 match imread_with(path, &opts) {
                     Ok(last) => {
-                        if let Some(d) = compare(&last, &r, row.tol, row.alpha_rule()) {
+                        let last = gray_as_rgb(row, last, Some(r.shape()));
+                        if let Some(d) = compare_canvas(&last, &r, row.tol, row.alpha_rule()) {
                             problems.push(format!("index {} (last): {d}", n - 1));
                         }
                     }
@@ -410,6 +412,105 @@ fn check_ok(ctx: &Ctx, row: &Row, path: &Path) -> Result<(), String> {
         Ok(())
     } else {
         Err(problems.join("; "))
+    }
+}
+
+/// An animated format's gray (`(H, W)`) or gray + alpha (`(H, W, 2)`) u8
+/// image as RGB or RGBA (gray replicated), when the ref (`want`, its shape)
+/// is colour: the refs expand gray animations to RGB/RGBA, the plugins
+/// return them gray, as Pillow does (ARCHITECTURE.md, "Pixel semantics").
+fn gray_as_rgb(row: &Row, img: NdImage, want: Option<&[usize]>) -> NdImage {
+    let (Some(want), Some(px)) = (want, img.as_bytes()) else {
+        return img;
+    };
+    let s = img.shape();
+    let colour = |c: usize| want.len() == s.len() + usize::from(c == 1) && want.len() >= 3;
+    let expanded: Option<(Vec<u8>, usize)> = match s.last() {
+        _ if !row.alpha_rule() || !matches!(want.last(), Some(3 | 4)) => None,
+        _ if s.len() == 2 && colour(1) => Some((px.iter().flat_map(|&v| [v, v, v]).collect(), 3)),
+        Some(2) if colour(2) => Some((
+            px.chunks_exact(2)
+                .flat_map(|p| [p[0], p[0], p[0], p[1]])
+                .collect(),
+            4,
+        )),
+        _ => None,
+    };
+    match expanded {
+        Some((data, c)) => {
+            let mut shape = s[..s.len() - usize::from(c == 4)].to_vec();
+            shape.push(c);
+            NdImage::from_shape_vec(&shape, data).unwrap_or(img)
+        }
+        None => img,
+    }
+}
+
+/// True when `got` and `want` differ only in RGB against RGBA for an
+/// animated format (GIF, APNG, WebP). The refs decide RGBA by the rule they
+/// were made with ("any frame can be transparent"); the plugins return RGBA
+/// only when the composited canvas can show transparency (ARCHITECTURE.md,
+/// "Pixel semantics"). [`compare_canvas`] then checks the values.
+fn canvas_rule_differs(row: &Row, got: &[usize], want: &[usize]) -> bool {
+    let n = got.len();
+    row.alpha_rule()
+        && n == want.len()
+        && n >= 3
+        && got[..n - 1] == want[..n - 1]
+        && matches!((got[n - 1], want[n - 1]), (3, 4) | (4, 3))
+}
+
+/// [`compare`] across the two canvas rules. Read as RGB against an RGBA
+/// ref: the ref must be opaque everywhere (else the plugin dropped an alpha
+/// that matters), then its RGB is compared. Read as RGBA against an RGB ref
+/// (whose never-painted pixels are 0,0,0): the ref is given our alpha, and
+/// our RGB is compared where it is not transparent.
+fn compare_canvas(got: &NdImage, want: &NdImage, tol: Tol, alpha_rule: bool) -> Option<String> {
+    let (gs, ws) = (got.shape(), want.shape());
+    let n = gs.len();
+    let differs = alpha_rule
+        && n == ws.len()
+        && n >= 3
+        && gs[..n - 1] == ws[..n - 1]
+        && want.dtype() == DType::U8
+        && got.dtype() == DType::U8;
+    if !differs || gs[n - 1] == ws[n - 1] {
+        return compare(got, want, tol, alpha_rule);
+    }
+    let (g, w) = (got.as_bytes()?, want.as_bytes()?);
+    match (gs[n - 1], ws[n - 1]) {
+        (3, 4) => {
+            if let Some(i) = w.chunks_exact(4).position(|p| p[3] != 255) {
+                return Some(format!(
+                    "read as RGB, but the ref has alpha {} at pixel {i}",
+                    w[i * 4 + 3]
+                ));
+            }
+            let rgb: Vec<u8> = w.chunks_exact(4).flat_map(|p| [p[0], p[1], p[2]]).collect();
+            let r = NdImage::from_shape_vec(gs, rgb).ok()?;
+            compare(got, &r, tol, false)
+        }
+        (4, 3) => {
+            // A pixel the ref painted (not 0,0,0) must not read transparent.
+            let painted_clear = w
+                .chunks_exact(3)
+                .zip(g.chunks_exact(4))
+                .position(|(p, q)| q[3] == 0 && p != [0, 0, 0]);
+            if let Some(i) = painted_clear {
+                return Some(format!(
+                    "pixel {i} reads transparent, but the ref painted it {:?}",
+                    &w[i * 3..i * 3 + 3]
+                ));
+            }
+            let rgba: Vec<u8> = w
+                .chunks_exact(3)
+                .zip(g.chunks_exact(4))
+                .flat_map(|(p, q)| [p[0], p[1], p[2], q[3]])
+                .collect();
+            let r = NdImage::from_shape_vec(gs, rgba).ok()?;
+            compare(got, &r, tol, true)
+        }
+        _ => compare(got, want, tol, alpha_rule),
     }
 }
 
@@ -571,26 +672,15 @@ fn compare(got: &NdImage, want: &NdImage, tol: Tol, alpha_rule: bool) -> Option<
     Some(s)
 }
 
-/// The corpus directory, or the path that was looked for.
+/// The corpus directory, or the path that was looked for (the test skips
+/// and says so, and the skip is logged for `cargo xtask test`'s summary).
 fn find_corpus() -> Result<PathBuf, PathBuf> {
-    if let Some(p) = std::env::var_os("IMAGEIO_CORPUS") {
-        let p = PathBuf::from(p);
-        return if p.join("expected.tsv").is_file() {
-            Ok(p)
-        } else {
-            Err(p)
-        };
+    match imageio_core::test_corpus::for_test("conformance", "") {
+        Some(p) if p.join("expected.tsv").is_file() => {
+            Ok(p.canonicalize().unwrap_or_else(|_| p.clone()))
+        }
+        _ => Err(imageio_core::test_corpus::root()),
     }
-    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let candidates = [
-        manifest.join("../../shared/corpus"),
-        PathBuf::from("../shared/corpus"),
-    ];
-    candidates
-        .iter()
-        .find(|p| p.join("expected.tsv").is_file())
-        .map(|p| p.canonicalize().unwrap_or_else(|_| p.clone()))
-        .ok_or_else(|| candidates[0].clone())
 }
 
 /// `tests/known-failures.tsv`: `path<TAB>reason` per line, `#` comments.

@@ -36,12 +36,18 @@
 //! program's `median` command, in Python, so that xtask reduces no times
 //! itself.
 //!
+//! Animations: frame 0, frame 59, every frame and `improps` of the set's
+//! 60-frame GIF, frame 0 and `improps` of its 60-frame APNG, beside Pillow
+//! and imageio, timed by `imageio-gif`'s `anim_timing` example (module
+//! `anim`).
+//!
 //! The submodules, one job each: `set` (the comparison set and making it),
 //! `pixels` (its base arrays as NPY), `ours` (building and running our CLI),
 //! `peers` (the venv and the peer program `peers.py`), `reads` and `encodes`
 //! (timing both sides), `memory` (peak RSS), `scaling` (threads), `report`
 //! (BENCHMARKS.md), `text` (figures and messages for people).
 
+mod anim;
 mod encodes;
 mod memory;
 mod ours;
@@ -83,6 +89,7 @@ pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
     }
     crate::system::ensure(crate::system::BENCH_PACKAGES)?;
     let (exe, features) = ours::build_cli(root, &target)?;
+    let timer = anim::build_timer(root, &target);
     let python = peers::ensure_venv(&target)?;
     let dir = target.join("bench-set");
     std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
@@ -103,6 +110,7 @@ pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
     let mut peers = PeerServer::start(&python, &script)?;
     let versions = peers.call(&json!({"cmd": "versions"}))?;
     let rows = reads::measure_set(&entries, &generated, &dir, &exe, &mut peers, timing);
+    let anims = anim::measure(&generated, &dir, &timer, &mut peers, timing);
     let rss_base = memory::process_rss(&exe, &dir);
     let encodes = encodes::measure_encodes(&generated, &dir, &exe, &mut peers, timing);
     let scaling = scaling::thread_scaling(&exe, &dir, &entries);
@@ -110,6 +118,7 @@ pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
     drop(peers);
     let report = Report {
         rows: &rows,
+        anims: &anims,
         encodes: &encodes,
         scaling: &scaling,
         stack: &stack,

@@ -8,9 +8,13 @@
 //! - `cargo xtask new-plugin NAME`: scaffold a plugin crate and wire it in.
 //! - `cargo xtask fuzz [--minutes N]`: every fuzz target for N minutes.
 //! - `cargo xtask bench --compare`: our read times beside Python's, in BENCHMARKS.md.
+//! - `cargo xtask man`, `cargo xtask completions`: the `imageio` command's
+//!   man pages and shell completions, from its clap definitions.
+#![forbid(unsafe_code)]
 
 mod bench;
 mod diff;
+mod docs;
 mod fuzz;
 mod new_plugin;
 mod release;
@@ -31,6 +35,8 @@ fn main() -> ExitCode {
         Some("new-plugin") => new_plugin::run(&root, &args[1..]),
         Some("bench") => bench::run(&root, &args[1..]),
         Some("fuzz") => fuzz::run(&root, &args[1..]),
+        Some("man") => docs::run_man(&root, &args[1..]),
+        Some("completions") => docs::run_completions(&root, &args[1..]),
         Some("help") | Some("--help") | Some("-h") | None => {
             println!("{USAGE}");
             Ok(())
@@ -75,4 +81,11 @@ tasks:
   fuzz [--minutes N] [--target NAME]
               run each cargo-fuzz target of fuzz/ (imdecode, imdecode_hint)
               for N minutes (default 10), seeded from the shared corpus
-              (needs `cargo install cargo-fuzz`)";
+              (needs `cargo install cargo-fuzz`)
+  man [--out DIR] [--check]
+              write the `imageio` command's man pages (imageio.1, imageio-SUB.1)
+              from its clap definitions to crates/imageio-cli/share/man (shipped
+              in the imageio-cli package); --check fails when they are stale
+  completions [--out DIR] [--check]
+              the same for its bash, zsh, fish, PowerShell and elvish completions,
+              in crates/imageio-cli/share/completions";

@@ -5,7 +5,9 @@
 //! change) and the diff it would apply, and changes nothing. With `--execute`
 //! it applies the diff (the one `[workspace.package] version`, every internal
 //! dependency pin, `## Unreleased` renamed to `## X.Y.Z (date)` under a fresh
-//! `## Unreleased`), updates `Cargo.lock`, runs the tests, packages every
+//! `## Unreleased`, the `imageio` command's man pages and completions in
+//! `crates/imageio-cli/share` regenerated; the dry run refuses stale ones),
+//! updates `Cargo.lock`, runs the tests, packages every
 //! crate (`cargo package`, as crates.io would check it: the dry run packages
 //! the current versions too), commits "Release vX.Y.Z", tags `vX.Y.Z` and
 //! publishes in dependency order, skipping versions already on the registry. Rerunning `release X.Y.Z --execute` after
@@ -103,6 +105,10 @@ impl Config {
             if let Err(e) = self.package(root, &release) {
                 release.problems.push(e);
             }
+            // The man pages and completions ship in the imageio-cli package.
+            if let Err(e) = crate::docs::shipped(root, false) {
+                release.problems.push(e);
+            }
         }
         if !release.problems.is_empty() {
             let list: Vec<String> = release
@@ -118,6 +124,8 @@ impl Config {
         }
         if !release.resume {
             release.apply()?;
+            // Regenerated with the new version, committed with the bump.
+            crate::docs::shipped(root, true)?;
             let checked = if skip_tests {
                 Ok(())
             } else {

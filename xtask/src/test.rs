@@ -33,9 +33,67 @@ pub fn run(root: &Path, extra: &[String]) -> Result<(), String> {
             test.env("IMAGEIO_CORPUS", cwd.join(corpus));
         }
     }
-    sh(test
+    // Tests that need the corpus record whether they ran or skipped.
+    let log = root.join("target").join("corpus-tests.log");
+    let _ = std::fs::create_dir_all(root.join("target"));
+    let _ = std::fs::remove_file(&log);
+    test.env("IMAGEIO_CORPUS_LOG", &log);
+    let result = sh(test
         .args(["test", "--workspace", "--all-features"])
-        .args(extra))?;
+        .args(extra));
+    eprintln!(
+        "{}",
+        corpus_summary(&std::fs::read_to_string(&log).unwrap_or_default())
+    );
+    result?;
     eprintln!("xtask test: all checks passed");
     Ok(())
+}
+
+/// The closing line about the corpus tests, from their log (`ran<TAB>test`
+/// or `skipped<TAB>test<TAB>why` per line).
+fn corpus_summary(log: &str) -> String {
+    let mut ran = 0;
+    let mut skipped = 0;
+    let mut whys: Vec<&str> = Vec::new();
+    for line in log.lines() {
+        let mut f = line.split('\t');
+        match f.next() {
+            Some("ran") => ran += 1,
+            Some("skipped") => {
+                skipped += 1;
+                if let Some(why) = f.nth(1) {
+                    if !whys.contains(&why) {
+                        whys.push(why);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut s = format!("xtask test: corpus tests: {ran} ran, {skipped} skipped");
+    if !whys.is_empty() {
+        s.push_str(&format!(" ({})", whys.join("; ")));
+    }
+    if ran + skipped == 0 {
+        s.push_str(" (none recorded: were the tests filtered?)");
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::corpus_summary;
+
+    #[test]
+    fn the_summary_counts_and_says_why() {
+        let log = "ran\ta\nskipped\tb\tcorpus not found at /x (set IMAGEIO_CORPUS)\n\
+                   skipped\tc\tcorpus not found at /x (set IMAGEIO_CORPUS)\nran\td\n";
+        assert_eq!(
+            corpus_summary(log),
+            "xtask test: corpus tests: 2 ran, 2 skipped (corpus not found at /x (set \
+             IMAGEIO_CORPUS))"
+        );
+        assert!(corpus_summary("").contains("0 ran, 0 skipped"));
+    }
 }

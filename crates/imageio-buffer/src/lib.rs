@@ -29,6 +29,7 @@
 //! assert_eq!(ImageIO::save_to_ndarray(&scan)?, imread("imageio:testpattern")?);
 //! # Ok(()) }
 //! ```
+#![deny(unsafe_code)] // not `forbid`: ndarray's `s!` (tests) expands to `allow(unsafe_code)`
 #![deny(missing_docs)]
 
 mod convert;

@@ -144,10 +144,9 @@ fn encode_times(
 
 /// The write options of `--write`: `-o KEY=VALUE`s, a stack with `--all`.
 fn write_options(a: &BenchArgs) -> WriteOptions {
-    let o = a
-        .options
-        .iter()
-        .fold(WriteOptions::new(), |o, (k, v)| o.option(k, v.clone()));
+    let o = crate::options::typed_all(&a.options)
+        .into_iter()
+        .fold(WriteOptions::new(), |o, (k, v)| o.option(&k, v));
     if a.all {
         o.is_batch(true)
     } else {
@@ -232,7 +231,7 @@ pub(crate) fn run(a: BenchArgs) -> Outcome {
             text.push_str(&encode_line(
                 file,
                 ext,
-                &a.options,
+                &crate::options::typed_all(&a.options),
                 emedian,
                 emin,
                 encoded,
@@ -340,10 +339,7 @@ mod tests {
             panic!("not bench")
         };
         assert_eq!(a.write.as_deref(), Some("png"));
-        assert_eq!(
-            a.options,
-            [("compression".to_owned(), imageio::Value::Str("fast".into()))]
-        );
+        assert_eq!(a.options, [("compression".to_owned(), "fast".to_owned())]);
         let o = format!("{:?}", write_options(&a));
         assert!(
             o.contains("compression") && o.contains("is_batch: Some(true)"),

@@ -1,92 +1,230 @@
 //! `imageio convert`: one file to another, a stack to per-frame files through
-//! an output pattern, or many files in parallel (batch mode). In single mode
-//! `-` reads standard input or writes standard output (with `--to EXT`).
+//! an output pattern, or many files in parallel (batch mode, in `batch.rs`).
+//! In single mode `-` reads standard input or writes standard output (with
+//! `--to EXT`). `--mode` converts through the library's read options,
+//! `--dtype` through [`pixels`](crate::pixels), and `--auto-convert` follows
+//! the hint of a write error to the nearest thing the format stores.
 
-use std::collections::HashMap;
 use std::io::{IsTerminal, Read, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Instant;
 
 use clap::CommandFactory;
+use imageio::plugin::convert_mode;
 use imageio::{
-    imencode_with, imiter_with, imread_with, imwrite_with, Limits, ReadOptions, Uri, WriteOptions,
+    guess_is_batch, imencode_with, DType, Error, Hint, ImageFile, Index, Limits, Mode, NdImage,
+    ReadOptions, Uri, WriteOptions,
 };
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use rayon::prelude::*;
+use serde_json::json;
 
 use crate::cli::{Cli, ConvertArgs};
-use crate::{Failed, Outcome};
+use crate::{hint, options, pixels, Failed, Outcome};
 
 /// Runs `imageio convert`.
 pub(crate) fn run(a: ConvertArgs) -> Outcome {
     match (&a.to, &a.out_dir) {
-        (Some(to), Some(dir)) => batch(&a, to, dir),
+        (Some(to), Some(dir)) => crate::batch::run(&a, to, dir),
         _ => {
             if a.paths.len() != 2 {
-                usage()
-                    .error(
-                        clap::error::ErrorKind::WrongNumberOfValues,
-                        format!(
-                            "convert takes INPUT OUTPUT (got {} paths); to convert several files \
-                             use --to EXT --out-dir DIR",
-                            a.paths.len()
-                        ),
-                    )
-                    .exit();
+                usage_error(
+                    clap::error::ErrorKind::WrongNumberOfValues,
+                    format!(
+                        "convert takes INPUT OUTPUT (got {} paths); to convert several files \
+                         use --to EXT --out-dir DIR",
+                        a.paths.len()
+                    ),
+                );
             }
             if a.to.is_some() && a.paths.get(1).map(String::as_str) != Some("-") {
-                usage()
-                    .error(
-                        clap::error::ErrorKind::MissingRequiredArgument,
-                        "--to needs --out-dir DIR (batch mode) or the OUTPUT - (standard output)",
-                    )
-                    .exit();
+                usage_error(
+                    clap::error::ErrorKind::MissingRequiredArgument,
+                    "--to needs --out-dir DIR (batch mode) or the OUTPUT - (standard output)",
+                );
             }
-            if a.jobs.is_some() {
-                usage()
-                    .error(
+            for (set, flag) in [
+                (a.jobs.is_some(), "--jobs"),
+                (a.recursive, "--recursive"),
+                (a.fail_fast, "--fail-fast"),
+            ] {
+                if set {
+                    usage_error(
                         clap::error::ErrorKind::ArgumentConflict,
-                        "--jobs needs batch mode (--to and --out-dir)",
-                    )
-                    .exit();
+                        format!("{flag} needs batch mode (--to and --out-dir)"),
+                    );
+                }
             }
             single(&a, &a.paths[0], &a.paths[1])
         }
     }
 }
 
-/// The `convert` subcommand, for usage errors that print its own usage line.
-fn usage() -> clap::Command {
+/// Exits with a usage error (status 2) printed with `convert`'s usage line.
+pub(crate) fn usage_error(kind: clap::error::ErrorKind, msg: impl std::fmt::Display) -> ! {
     let mut top = Cli::command();
     top.build();
-    top.find_subcommand("convert").cloned().unwrap_or(top)
+    let mut cmd = top.find_subcommand("convert").cloned().unwrap_or(top);
+    cmd.error(kind, msg).exit()
 }
 
-fn read_options(a: &ConvertArgs) -> ReadOptions {
-    let mut o = ReadOptions::new().index(a.which.index());
-    if let Some(p) = &a.plugin {
-        o = o.plugin(p);
-    }
-    for (k, v) in &a.read_options {
-        o = o.option(k, v.clone());
-    }
-    o
+/// What every conversion of one command does, from its flags.
+pub(crate) struct Plan {
+    /// Index, plugin, read options, `--mode`, limits.
+    pub(crate) ropts: ReadOptions,
+    /// Overwrite and write options.
+    pub(crate) wopts: WriteOptions,
+    /// `--index` / `--all`.
+    pub(crate) index: Index,
+    /// `--all`: the array read is a stack.
+    pub(crate) all: bool,
+    /// `--dtype`.
+    pub(crate) dtype: Option<DType>,
+    /// `--auto-convert`.
+    pub(crate) auto: bool,
 }
 
-fn write_options(a: &ConvertArgs) -> WriteOptions {
-    let mut o = WriteOptions::new().overwrite(!a.no_overwrite);
-    for (k, v) in &a.options {
-        o = o.option(k, v.clone());
+impl Plan {
+    /// The plan of `imageio convert` with these flags.
+    pub(crate) fn new(a: &ConvertArgs) -> Plan {
+        let index = options::index(a.which);
+        let mut ropts = ReadOptions::new().index(index);
+        if let Some(p) = &a.plugin {
+            ropts = ropts.plugin(p);
+        }
+        for (k, v) in options::typed_all(&a.read_options) {
+            ropts = ropts.option(&k, v);
+        }
+        if let Some(m) = a.mode {
+            ropts = ropts.mode(options::mode(m));
+        }
+        ropts = ropts.limits(options::limits(a.limits));
+        let mut wopts = WriteOptions::new().overwrite(!a.no_overwrite);
+        for (k, v) in options::typed_all(&a.options) {
+            wopts = wopts.option(&k, v);
+        }
+        Plan {
+            ropts,
+            wopts,
+            index,
+            all: a.which.all,
+            dtype: a.dtype.map(options::dtype),
+            auto: a.auto_convert,
+        }
     }
-    o
+
+    /// Reads image(s) of `uri` as the flags ask: the plugin that read it,
+    /// and the array after `--mode` and `--dtype`.
+    pub(crate) fn read(&self, uri: Uri) -> Result<(String, NdImage), Error> {
+        let mut f = ImageFile::open_read(uri, &self.ropts)?;
+        let plugin = f.plugin_name().to_owned();
+        let img = f.read(self.index)?;
+        Ok((plugin, img))
+    }
+
+    /// Applies `--dtype` to an array read.
+    pub(crate) fn cast(&self, img: NdImage) -> NdImage {
+        match self.dtype {
+            Some(d) if d != img.dtype() => pixels::to_dtype(&img, d),
+            _ => img,
+        }
+    }
+
+    /// Writes `img` with `put` (given the write options and whether the
+    /// array is a stack). With `--auto-convert`, a write that fails with a
+    /// hint the command can follow is converted and tried again. Returns
+    /// `put`'s answer and what was converted.
+    pub(crate) fn write_fitting<T>(
+        &self,
+        mut img: NdImage,
+        mut put: impl FnMut(&NdImage, &WriteOptions, bool) -> Result<T, Error>,
+    ) -> Result<(T, Vec<String>), Error> {
+        let mut batch = self.all.then_some(true);
+        let mut converted = Vec::new();
+        // Each fix changes the dtype, the channels or the stacking once.
+        for _ in 0..4 {
+            let is_batch = batch.unwrap_or_else(|| guess_is_batch(img.shape()));
+            let wopts = match batch {
+                Some(b) => self.wopts.clone().is_batch(b),
+                None => self.wopts.clone(),
+            };
+            match put(&img, &wopts, is_batch) {
+                Ok(t) => return Ok((t, converted)),
+                Err(e) if !self.auto => return Err(e),
+                Err(e) => match fix(&e, &img, is_batch) {
+                    Some(Fix::Image(next, note)) => {
+                        img = next;
+                        converted.push(note);
+                    }
+                    Some(Fix::Batch) if batch != Some(true) => {
+                        batch = Some(true);
+                        converted.push("written as a stack, one image per page".into());
+                    }
+                    _ => return Err(e),
+                },
+            }
+        }
+        Err(Error::internal("--auto-convert did not converge"))
+    }
+}
+
+/// A conversion that makes a failed write possible.
+enum Fix {
+    Image(NdImage, String),
+    Batch,
+}
+
+/// The conversion that `e`'s hint asks for, applied to `img`.
+fn fix(e: &Error, img: &NdImage, is_batch: bool) -> Option<Fix> {
+    match e.hint()? {
+        Hint::Cast(to) => {
+            let d = pixels::nearest(img.dtype(), to).filter(|&d| d != img.dtype())?;
+            Some(Fix::Image(
+                pixels::to_dtype(img, d),
+                format!("{} to {d}", img.dtype()),
+            ))
+        }
+        Hint::DropAlpha { .. } => {
+            let shape = img.shape();
+            let c = imageio::plugin::channels_of(shape, is_batch).ok()?;
+            let (mode, what) = match c {
+                2 => (Mode::Gray, "gray+alpha to gray"),
+                4 => (Mode::Rgb, "RGBA to RGB"),
+                _ => return None,
+            };
+            let next = convert_mode(img.clone(), mode, is_batch).ok()?;
+            Some(Fix::Image(next, format!("{what} (alpha dropped)")))
+        }
+        Hint::WriteAsBatch => Some(Fix::Batch),
+        _ => None,
+    }
+}
+
+/// Writes `img` to the file `path` in one go; returns the writer's name.
+pub(crate) fn put_file(
+    path: &Path,
+    img: &NdImage,
+    wopts: &WriteOptions,
+    is_batch: bool,
+) -> Result<String, Error> {
+    let mut f = ImageFile::open_write(path, wopts)?;
+    let name = f.plugin_name().to_owned();
+    f.write_with(img, is_batch)?;
+    f.close()?;
+    Ok(name)
+}
+
+/// The note `--auto-convert` prints for one output.
+pub(crate) fn note(input: &str, output: &str, converted: &[String]) -> String {
+    format!(
+        "note: {input}: converted {} to write {output} (--auto-convert)",
+        converted.join(", ")
+    )
 }
 
 /// Converts one input to one output (or to a pattern of outputs, one per image).
 fn single(a: &ConvertArgs, input: &str, output: &str) -> Outcome {
-    let ropts = read_options(a);
-    let wopts = write_options(a);
+    let plan = Plan::new(a);
     if output == "-" {
-        return to_stdout(a, input, &ropts, &wopts);
+        return to_stdout(a, &plan, input);
     }
     if let Some(pattern) = Pattern::parse(output)? {
         if !a.which.all {
@@ -95,34 +233,65 @@ fn single(a: &ConvertArgs, input: &str, output: &str) -> Outcome {
             )));
         }
         // One image at a time, so that images of different shapes work too.
-        let per_image = ReadOptions::new();
-        let per_image = match &a.plugin {
-            Some(p) => per_image.plugin(p),
-            None => per_image,
+        let per_image = Plan {
+            ropts: plan.ropts.clone().index(Index::At(0)),
+            all: false,
+            ..Plan::new(a)
         };
-        let per_image = a
-            .read_options
-            .iter()
-            .fold(per_image, |o, (k, v)| o.option(k, v.clone()));
+        let mut f =
+            ImageFile::open_read(source(input, options::limits(a.limits))?, &per_image.ropts)?;
         let mut n = 0;
-        for img in imiter_with(source(input)?, &per_image)? {
-            let img = img?;
+        for img in f.iter() {
+            let img = per_image.cast(img?);
             let path = pattern.format(n);
-            imwrite_with(path.as_str(), &img, &wopts.clone().is_batch(false))?;
+            let (_, converted) =
+                per_image.write_fitting(img, |img, w, b| put_file(Path::new(&path), img, w, b))?;
+            if !converted.is_empty() {
+                eprintln!("{}", note(input, &path, &converted));
+            }
             n += 1;
         }
         return crate::print(&format!("wrote {n} file(s)\n"));
     }
-    convert_one(input, Path::new(output), &ropts, &wopts, a.which.all)
+    let start = Instant::now();
+    let (plugin, img) = plan.read(source(input, options::limits(a.limits))?)?;
+    let (shape, dtype) = (img.shape().to_vec(), img.dtype());
+    let img = plan.cast(img);
+    let all = plan.all;
+    let (writer, converted) = plan
+        .write_fitting(img, |img, w, b| put_file(Path::new(output), img, w, b))
+        .map_err(|e| {
+            if all && e.kind() == imageio::ErrorKind::Unsupported && e.hint().is_none() {
+                Failed(format!(
+                    "{}; to write one file per image, give an output pattern such as \
+                     frame_{{:04}}.png",
+                    hint::render(&e)
+                ))
+            } else {
+                Failed::from(e)
+            }
+        })?;
+    if !converted.is_empty() {
+        eprintln!("{}", note(input, output, &converted));
+    }
+    if a.json {
+        let line = json!({
+            "input": input, "output": output, "plugin": plugin, "writer": writer,
+            "shape": shape, "dtype": dtype.name(), "seconds": start.elapsed().as_secs_f64(),
+            "converted": converted, "error": null,
+        });
+        return crate::print(&format!("{line}\n"));
+    }
+    Ok(())
 }
 
 /// The resource of an input: `-` is standard input, read whole (at most
-/// `Limits::max_alloc` bytes).
-fn source(input: &str) -> Result<Uri, Failed> {
+/// `--max-alloc` bytes).
+fn source(input: &str, limits: Limits) -> Result<Uri, Failed> {
     if input != "-" {
         return Ok(Uri::from(input));
     }
-    let cap = Limits::default().max_alloc;
+    let cap = limits.max_alloc;
     let mut data = Vec::new();
     std::io::stdin()
         .lock()
@@ -143,7 +312,7 @@ fn source(input: &str) -> Result<Uri, Failed> {
 }
 
 /// Converts `input` into the format of `--to` on standard output.
-fn to_stdout(a: &ConvertArgs, input: &str, ropts: &ReadOptions, wopts: &WriteOptions) -> Outcome {
+fn to_stdout(a: &ConvertArgs, plan: &Plan, input: &str) -> Outcome {
     let Some(to) = a.to.as_deref() else {
         return Err(Failed(
             "writing to standard output (-) needs the format: add --to EXT (png, npy, tif, ...)"
@@ -157,42 +326,17 @@ fn to_stdout(a: &ConvertArgs, input: &str, ropts: &ReadOptions, wopts: &WriteOpt
                 .into(),
         ));
     }
-    let img = imread_with(source(input)?, ropts)?;
-    let wopts = if a.which.all {
-        wopts.clone().is_batch(true)
-    } else {
-        wopts.clone()
-    };
-    let bytes = imencode_with(&img, to, &wopts)?;
+    let (_, img) = plan.read(source(input, options::limits(a.limits))?)?;
+    let img = plan.cast(img);
+    let (bytes, converted) = plan.write_fitting(img, |img, w, _| imencode_with(img, to, w))?;
+    if !converted.is_empty() {
+        eprintln!("{}", note(input, "standard output", &converted));
+    }
     match out.write_all(&bytes).and_then(|_| out.flush()) {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         Err(e) => Err(Failed(format!("cannot write to standard output: {e}"))),
     }
-}
-
-fn convert_one(
-    input: &str,
-    output: &Path,
-    ropts: &ReadOptions,
-    wopts: &WriteOptions,
-    all: bool,
-) -> Outcome {
-    let img = imread_with(source(input)?, ropts)?;
-    let wopts = if all {
-        wopts.clone().is_batch(true)
-    } else {
-        wopts.clone()
-    };
-    imwrite_with(output, &img, &wopts).map_err(|e| {
-        if all && e.kind() == imageio::ErrorKind::Unsupported {
-            Failed(format!(
-                "{e}; to write one file per image, give an output pattern such as frame_{{:04}}.png"
-            ))
-        } else {
-            Failed::from(e)
-        }
-    })
 }
 
 /// An output name with one `{}` or `{:04}` placeholder for the image number.
@@ -244,175 +388,10 @@ impl Pattern {
     }
 }
 
-/// Expands the batch inputs: files as given, directories to the files they
-/// hold (not recursively, hidden files skipped), globs to their matches.
-fn expand(paths: &[String]) -> Result<Vec<String>, Failed> {
-    let mut out = Vec::new();
-    for p in paths {
-        if p == "-" {
-            return Err(Failed(
-                "standard input (-) works in single mode only: imageio convert - OUTPUT".into(),
-            ));
-        }
-        if p.starts_with("imageio:") || is_url(p) {
-            out.push(p.clone());
-        } else if Path::new(p).is_dir() {
-            let mut files: Vec<String> = std::fs::read_dir(p)
-                .map_err(|e| Failed(format!("{p}: cannot list the directory: {e}")))?
-                .filter_map(|e| e.ok())
-                .filter(|e| e.path().is_file())
-                .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
-                .map(|e| e.path().to_string_lossy().into_owned())
-                .collect();
-            files.sort();
-            out.extend(files);
-        } else if p.contains(['*', '?', '[']) {
-            let matches =
-                glob::glob(p).map_err(|e| Failed(format!("{p}: not a valid glob: {e}")))?;
-            let before = out.len();
-            for m in matches.flatten() {
-                if m.is_file() {
-                    out.push(m.to_string_lossy().into_owned());
-                }
-            }
-            if out.len() == before {
-                return Err(Failed(format!("{p}: the pattern matches no file")));
-            }
-        } else {
-            out.push(p.clone());
-        }
-    }
-    Ok(out)
-}
-
-/// True when `s` is an `http(s)://` URL, as the library parses it.
-fn is_url(s: &str) -> bool {
-    matches!(Uri::from(s), Uri::Url { .. })
-}
-
-fn output_for(input: &str, dir: &Path, ext: &str) -> PathBuf {
-    let stem = match input.strip_prefix("imageio:") {
-        Some(name) => name.split('.').next().unwrap_or(name).to_owned(),
-        None if is_url(input) => {
-            let path = input.split(['?', '#']).next().unwrap_or(input);
-            let last = path.rsplit('/').next().unwrap_or("");
-            match last.rsplit_once('.') {
-                Some((stem, _)) if !stem.is_empty() => stem.to_owned(),
-                _ if !last.is_empty() && !path.ends_with("//") => last.to_owned(),
-                _ => "image".into(),
-            }
-        }
-        None => Path::new(input)
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "image".into()),
-    };
-    dir.join(format!("{stem}.{ext}"))
-}
-
-fn batch(a: &ConvertArgs, to: &str, dir: &str) -> Outcome {
-    let ext = to.trim_start_matches('.').to_ascii_lowercase();
-    if ext.is_empty() || ext.contains(['/', '\\']) {
-        return Err(Failed(format!(
-            "--to {to:?}: give an extension such as png or npy"
-        )));
-    }
-    let inputs = expand(&a.paths)?;
-    if inputs.is_empty() {
-        return Err(Failed("no input files".into()));
-    }
-    let dir = PathBuf::from(dir);
-    std::fs::create_dir_all(&dir).map_err(|e| {
-        Failed(format!(
-            "{}: cannot create the output directory: {e}",
-            dir.display()
-        ))
-    })?;
-    let mut seen: HashMap<PathBuf, usize> = HashMap::new();
-    for i in &inputs {
-        *seen.entry(output_for(i, &dir, &ext)).or_default() += 1;
-    }
-    let ropts = read_options(a);
-    let wopts = write_options(a);
-    let all = a.which.all;
-    let bar = ProgressBar::with_draw_target(
-        Some(inputs.len() as u64),
-        if std::io::stderr().is_terminal() {
-            ProgressDrawTarget::stderr()
-        } else {
-            ProgressDrawTarget::hidden()
-        },
-    );
-    bar.set_style(
-        ProgressStyle::with_template("{bar:40} {pos}/{len} files, {per_sec}, ETA {eta}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
-    );
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(a.jobs.map_or(0, usize::from))
-        .build()
-        .map_err(|e| Failed(format!("cannot start the worker threads: {e}")))?;
-    let start = Instant::now();
-    let results: Vec<(String, Result<(), String>)> = pool.install(|| {
-        inputs
-            .par_iter()
-            .map(|input| {
-                let out = output_for(input, &dir, &ext);
-                let r = if seen[&out] > 1 {
-                    Err(format!(
-                        "another input also converts to {}; rename one",
-                        out.display()
-                    ))
-                } else {
-                    let job = || convert_one(input, &out, &ropts, &wopts, all);
-                    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(job)) {
-                        Ok(r) => r.map_err(|Failed(m)| m),
-                        Err(p) => Err(format!("internal error: {}", crate::last_panic(&p))),
-                    }
-                };
-                bar.inc(1);
-                (input.clone(), r)
-            })
-            .collect()
-    });
-    bar.finish_and_clear();
-    let failed: Vec<&(String, Result<(), String>)> =
-        results.iter().filter(|(_, r)| r.is_err()).collect();
-    for (input, r) in &failed {
-        if let Err(m) = r {
-            // Messages from imageio already start with the resource.
-            if m.starts_with(input.as_str()) {
-                eprintln!("error: {m}");
-            } else {
-                eprintln!("error: {input}: {m}");
-            }
-        }
-    }
-    let ok = results.len() - failed.len();
-    let secs = start.elapsed().as_secs_f64();
-    crate::print(&format!(
-        "converted {ok} of {} files to {} in {secs:.2} s{}\n",
-        results.len(),
-        dir.display(),
-        if failed.is_empty() {
-            String::new()
-        } else {
-            format!("; {} failed", failed.len())
-        }
-    ))?;
-    if failed.is_empty() {
-        Ok(())
-    } else {
-        Err(Failed(format!(
-            "{} of {} files failed to convert (listed above)",
-            failed.len(),
-            results.len()
-        )))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use imageio::ndarray::Array3;
 
     #[test]
     fn patterns() {
@@ -427,24 +406,42 @@ mod tests {
         assert!(Pattern::parse("two{}{}.png").is_err());
     }
 
+    fn plan(auto: bool) -> Plan {
+        Plan {
+            ropts: ReadOptions::new(),
+            wopts: WriteOptions::new(),
+            index: Index::At(0),
+            all: false,
+            dtype: None,
+            auto,
+        }
+    }
+
     #[test]
-    fn batch_output_names() {
-        let d = Path::new("out");
-        assert_eq!(
-            output_for("a/b/photo.jpg", d, "png"),
-            Path::new("out/photo.png")
-        );
-        assert_eq!(
-            output_for("imageio:gradient16", d, "npy"),
-            Path::new("out/gradient16.npy")
-        );
-        assert_eq!(
-            output_for("https://h.org/a/cat.jpg?size=2.5#x", d, "png"),
-            Path::new("out/cat.png")
-        );
-        assert_eq!(
-            output_for("http://h.org/a/blob", d, "png"),
-            Path::new("out/blob.png")
-        );
+    fn auto_convert_follows_the_hints() {
+        let rgba = NdImage::from(Array3::<f32>::from_elem((4, 5, 4), 0.5).into_dyn());
+        // A writer that stores u8 without alpha, like JPEG.
+        let put = |img: &NdImage, _: &WriteOptions, _: bool| -> Result<Vec<usize>, Error> {
+            if img.dtype() != DType::U8 {
+                Err(Error::unsupported("8-bit only").with_hint(Hint::Cast(vec![DType::U8])))
+            } else if img.shape()[2] == 4 {
+                Err(Error::unsupported("no alpha").with_hint(Hint::DropAlpha { option: None }))
+            } else {
+                Ok(img.shape().to_vec())
+            }
+        };
+        let (shape, notes) = plan(true).write_fitting(rgba.clone(), put).unwrap();
+        assert_eq!(shape, [4, 5, 3]);
+        assert_eq!(notes, ["float32 to uint8", "RGBA to RGB (alpha dropped)"]);
+        let e = plan(false).write_fitting(rgba, put).unwrap_err();
+        assert_eq!(e.hint(), Some(&Hint::Cast(vec![DType::U8])));
+        // A hint it cannot follow fails as it is.
+        let e = plan(true)
+            .write_fitting(
+                NdImage::from(Array3::<u8>::zeros((2, 2, 3)).into_dyn()),
+                |_, _, _| Err::<(), _>(Error::unsupported("never").with_hint(Hint::RaiseMaxAlloc)),
+            )
+            .unwrap_err();
+        assert_eq!(e.message(), "never");
     }
 }

@@ -1,14 +1,22 @@
 //! The `imageio` command: `convert`, `info`, `plugins` and `bench` over every
 //! plugin the `imageio` facade links. Exit status: 0 success, 1 error (one
-//! line `error: ...` on stderr), 2 usage error. A panic never shows: it is
-//! reported as `error: internal error: ...` with status 1.
+//! line `error: ...` on stderr), 2 usage error, 130 interrupted by Ctrl-C (a
+//! batch). A panic never shows: it is reported as `error: internal error:
+//! ...` with status 1. Error hints name the command's flags, not Rust calls
+//! (`hint.rs`).
 
+mod batch;
 mod bench;
 mod cli;
 mod convert;
+mod hint;
 mod info;
+mod inputs;
 mod json;
+mod options;
+mod pixels;
 mod plugins;
+mod signal;
 
 use std::process::ExitCode;
 use std::sync::Mutex;
@@ -23,8 +31,9 @@ static PANIC: Mutex<Option<String>> = Mutex::new(None);
 pub(crate) struct Failed(pub(crate) String);
 
 impl From<imageio::Error> for Failed {
+    /// The error in the command's words: its hint names a flag.
     fn from(e: imageio::Error) -> Self {
-        Failed(e.to_string())
+        Failed(hint::render(&e))
     }
 }
 
@@ -56,7 +65,11 @@ fn main() -> ExitCode {
         Ok(Ok(())) => ExitCode::SUCCESS,
         Ok(Err(Failed(msg))) => {
             eprintln!("error: {msg}");
-            ExitCode::from(1)
+            ExitCode::from(if signal::interrupted() {
+                signal::EXIT_INTERRUPTED
+            } else {
+                1
+            })
         }
         Err(payload) => {
             eprintln!(

@@ -191,13 +191,51 @@ fn pread_all(file: &File, offset: u64, dst: &mut [MaybeUninit<u8>]) -> std::io::
 
 #[cfg(not(target_os = "linux"))]
 fn pread_all(file: &File, offset: u64, dst: &mut [MaybeUninit<u8>]) -> std::io::Result<()> {
-    use std::io::{Read, Seek, SeekFrom};
+    pread_portable(file, offset, dst)
+}
+
+/// Positioned reads without `rustix`: the fallback off Linux, compiled (and
+/// tested) everywhere. Each read names its offset (`pread` on Unix,
+/// `seek_read` on Windows), so threads sharing one `File` never move a cursor
+/// another relies on: a seek then a read would let two TIFF pages read in
+/// parallel swap bytes.
+#[cfg_attr(target_os = "linux", allow(dead_code))]
+fn pread_portable(file: &File, offset: u64, dst: &mut [MaybeUninit<u8>]) -> std::io::Result<()> {
     // Zeroed first: the portable read API takes initialised buffers.
     for b in dst.iter_mut() {
         b.write(0);
     }
     // SAFETY: every byte was just initialised.
     let buf = unsafe { std::slice::from_raw_parts_mut(dst.as_mut_ptr().cast::<u8>(), dst.len()) };
+    read_exact_at_portable(file, offset, buf)
+}
+
+#[cfg(unix)]
+fn read_exact_at_portable(file: &File, offset: u64, buf: &mut [u8]) -> std::io::Result<()> {
+    std::os::unix::fs::FileExt::read_exact_at(file, buf, offset)
+}
+
+#[cfg(windows)]
+fn read_exact_at_portable(file: &File, offset: u64, buf: &mut [u8]) -> std::io::Result<()> {
+    use std::os::windows::fs::FileExt;
+    let mut done = 0;
+    while done < buf.len() {
+        match file.seek_read(&mut buf[done..], offset + done as u64) {
+            Ok(0) => return Err(std::io::ErrorKind::UnexpectedEof.into()),
+            Ok(n) => done += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
+/// Elsewhere (no positioned read in `std`): one seek and read at a time.
+#[cfg(not(any(unix, windows)))]
+fn read_exact_at_portable(file: &File, offset: u64, buf: &mut [u8]) -> std::io::Result<()> {
+    use std::io::{Read, Seek, SeekFrom};
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _one_at_a_time = LOCK.lock().unwrap_or_else(|p| p.into_inner());
     let mut f = file;
     f.seek(SeekFrom::Start(offset))?;
     f.read_exact(buf)
@@ -293,6 +331,43 @@ mod tests {
             .read_array_at(0, &[50, 100], DType::U8, &Limits::default())
             .unwrap_err();
         assert!(e.to_string().contains("truncated"), "{e}");
+    }
+
+    #[test]
+    fn portable_positioned_reads_are_exact_across_threads() {
+        // The fallback used off Linux, run here: 8 threads share one `File`
+        // and read interleaved offsets. With a seek then a read on the shared
+        // cursor, a thread got another's bytes.
+        let data: Vec<u8> = (0..1_000_000u32)
+            .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+            .collect();
+        let mut t = tempfile::NamedTempFile::new().unwrap();
+        t.write_all(&data).unwrap();
+        let file = Arc::new(t.reopen().unwrap());
+        std::thread::scope(|s| {
+            for k in 0..8u64 {
+                let (file, data) = (file.clone(), &data);
+                s.spawn(move || {
+                    for round in 0..400u64 {
+                        let offset = (k * 7919 + round * 104_729) % 990_000;
+                        let mut buf = [MaybeUninit::<u8>::uninit(); 4096];
+                        let n = 1 + ((round * 31 + k) % 4096) as usize;
+                        let n = n.min(1_000_000 - offset as usize);
+                        pread_portable(&file, offset, &mut buf[..n]).unwrap();
+                        // SAFETY: `pread_portable` returned Ok: it wrote all `n` bytes.
+                        let got: Vec<u8> = buf[..n]
+                            .iter()
+                            .map(|b| unsafe { b.assume_init() })
+                            .collect();
+                        assert_eq!(got, data[offset as usize..offset as usize + n]);
+                    }
+                });
+            }
+        });
+        // Past the end is an UnexpectedEof, as `pread_all` reports it.
+        let mut buf = [MaybeUninit::<u8>::uninit(); 8];
+        let e = pread_portable(&file, 999_996, &mut buf).unwrap_err();
+        assert_eq!(e.kind(), std::io::ErrorKind::UnexpectedEof);
     }
 
     #[test]

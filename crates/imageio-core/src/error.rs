@@ -1,7 +1,11 @@
 //! The one error type of the workspace: an [`ErrorKind`], a message that tells a
-//! person what to do next, and the plugin and resource the error concerns.
+//! person what went wrong, the plugin and resource the error concerns, and an
+//! optional [`Hint`]: the remedy, kept as data so that each front end words it
+//! in its own terms (the Rust API names a call, the `imageio` command a flag).
 
 use std::fmt;
+
+use crate::DType;
 
 /// A specialised `Result` whose error is [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -92,15 +96,92 @@ impl fmt::Display for ErrorKind {
     }
 }
 
+/// A remedy an error suggests. It is data, not text, so that there is one
+/// source of truth for it and each front end renders it in its own terms:
+/// [`Error`]'s `Display` (the Rust API) names the call (`.cast(DType::U8)`),
+/// the `imageio` command names the flag (`--dtype uint8`). A message never
+/// spells out a remedy that its hint covers.
+#[non_exhaustive]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Hint {
+    /// Convert the samples to one of these dtypes: the ones the target can
+    /// store, the most precise first.
+    Cast(Vec<DType>),
+    /// Drop the alpha channel, which the format cannot store. `option` is the
+    /// plugin's boolean write option that drops it while writing, if any.
+    DropAlpha {
+        /// The write option that drops the alpha channel (`"drop_alpha"`).
+        option: Option<&'static str>,
+    },
+    /// Write the stack one image per page or frame
+    /// ([`WriteOptions::is_batch`](crate::WriteOptions::is_batch)).
+    WriteAsBatch,
+    /// Raise [`Limits::max_alloc`](crate::Limits::max_alloc) if the input is
+    /// trusted.
+    RaiseMaxAlloc,
+    /// Raise [`Limits::max_pixels`](crate::Limits::max_pixels) if the input is
+    /// trusted.
+    RaiseMaxPixels,
+    /// Raise [`Limits::max_width`](crate::Limits::max_width) and
+    /// [`max_height`](crate::Limits::max_height) if the input is trusted.
+    RaiseMaxSize,
+    /// Say which format to write: an extension on the path, or
+    /// [`WriteOptions::extension`](crate::WriteOptions::extension).
+    NameFormat,
+}
+
+impl fmt::Display for Hint {
+    /// The Rust API's wording: the call that does it.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Hint::Cast(to) => {
+                let calls: Vec<String> =
+                    to.iter().map(|d| format!(".cast(DType::{d:?})")).collect();
+                write!(
+                    f,
+                    "cast the array first ({}; values are not rescaled)",
+                    calls.join(" or ")
+                )
+            }
+            Hint::DropAlpha { option } => {
+                if let Some(o) = option {
+                    write!(f, "pass .option(\"{o}\", true) to write without it, or ")?;
+                }
+                f.write_str(
+                    "convert the image first with imageio::plugin::convert_mode(image, \
+                     Mode::Rgb (Mode::Gray for gray+alpha), is_batch)",
+                )
+            }
+            Hint::WriteAsBatch => {
+                f.write_str("write a stack page by page: WriteOptions::is_batch(true)")
+            }
+            Hint::RaiseMaxAlloc => {
+                f.write_str("raise Limits::max_alloc (ReadOptions::limits) if the input is trusted")
+            }
+            Hint::RaiseMaxPixels => f.write_str(
+                "raise Limits::max_pixels (ReadOptions::limits) if the input is trusted",
+            ),
+            Hint::RaiseMaxSize => f.write_str(
+                "raise Limits::max_width/max_height (ReadOptions::limits) if the input is trusted",
+            ),
+            Hint::NameFormat => {
+                f.write_str("give the path an extension or pass one (WriteOptions::extension)")
+            }
+        }
+    }
+}
+
 /// The error of every imageio-rs operation.
 ///
 /// Its [`Display`](fmt::Display) form is one line meant for a person:
-/// `resource: [plugin] message`.
+/// `resource: [plugin] message; hint`, the [`Hint`] worded for the Rust API.
+/// Other front ends word it their own way with [`Error::display_with`].
 pub struct Error {
     kind: ErrorKind,
     message: String,
     plugin: Option<String>,
     resource: Option<String>,
+    hint: Option<Hint>,
     source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
 }
 
@@ -112,6 +193,7 @@ impl Error {
             message: message.into(),
             plugin: None,
             resource: None,
+            hint: None,
             source: None,
         }
     }
@@ -173,6 +255,7 @@ impl Error {
             message,
             plugin: None,
             resource: None,
+            hint: None,
             source: Some(Box::new(err)),
         }
     }
@@ -201,6 +284,12 @@ impl Error {
         self
     }
 
+    /// Attaches the remedy (replacing any earlier one).
+    pub fn with_hint(mut self, hint: Hint) -> Self {
+        self.hint = Some(hint);
+        self
+    }
+
     /// What went wrong, coarsely.
     pub fn kind(&self) -> ErrorKind {
         self.kind
@@ -209,7 +298,31 @@ impl Error {
     pub fn code(&self) -> i32 {
         self.kind.code()
     }
-    /// The message, without the resource and plugin.
+    /// The remedy the error suggests, if any.
+    pub fn hint(&self) -> Option<&Hint> {
+        self.hint.as_ref()
+    }
+    /// The one-line form with the hint worded by `render` (a front end's own
+    /// terms) instead of the Rust API's: `resource: [plugin] message; hint`.
+    pub fn display_with(&self, render: impl FnOnce(&Hint) -> String) -> String {
+        let mut s = String::new();
+        if let Some(r) = &self.resource {
+            s.push_str(r);
+            s.push_str(": ");
+        }
+        if let Some(p) = &self.plugin {
+            s.push('[');
+            s.push_str(p);
+            s.push_str("] ");
+        }
+        s.push_str(&self.message);
+        if let Some(h) = &self.hint {
+            s.push_str("; ");
+            s.push_str(&render(h));
+        }
+        s
+    }
+    /// The message, without the resource, plugin and hint.
     pub fn message(&self) -> &str {
         &self.message
     }
@@ -225,13 +338,7 @@ impl Error {
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if let Some(r) = &self.resource {
-            write!(f, "{r}: ")?;
-        }
-        if let Some(p) = &self.plugin {
-            write!(f, "[{p}] ")?;
-        }
-        write!(f, "{}", self.message)
+        f.write_str(&self.display_with(|h| h.to_string()))
     }
 }
 
@@ -242,6 +349,7 @@ impl fmt::Debug for Error {
             .field("message", &self.message)
             .field("plugin", &self.plugin)
             .field("resource", &self.resource)
+            .field("hint", &self.hint)
             .field("source", &self.source.as_ref().map(|s| s.to_string()))
             .finish()
     }
@@ -279,6 +387,38 @@ mod tests {
     fn first_tag_wins() {
         let e = Error::decode("x").with_resource("a").with_resource("b");
         assert_eq!(e.resource(), Some("a"));
+    }
+
+    #[test]
+    fn hint_is_rendered_by_each_front_end() {
+        let e = Error::unsupported("PNG stores u8 or u16 samples, not float32")
+            .with_plugin("png")
+            .with_resource("a.png")
+            .with_hint(Hint::Cast(vec![DType::U16, DType::U8]));
+        assert_eq!(e.hint(), Some(&Hint::Cast(vec![DType::U16, DType::U8])));
+        assert_eq!(e.message(), "PNG stores u8 or u16 samples, not float32");
+        assert_eq!(
+            e.to_string(),
+            "a.png: [png] PNG stores u8 or u16 samples, not float32; cast the array first \
+             (.cast(DType::U16) or .cast(DType::U8); values are not rescaled)"
+        );
+        let cli = e.display_with(|h| match h {
+            Hint::Cast(d) => format!("use --dtype {}", d[0]),
+            _ => String::new(),
+        });
+        assert_eq!(
+            cli,
+            "a.png: [png] PNG stores u8 or u16 samples, not float32; use --dtype uint16"
+        );
+        let plain = Error::decode("bad").with_resource("a");
+        assert_eq!(plain.display_with(|_| unreachable!()), "a: bad");
+        let alpha = Error::unsupported("no alpha").with_hint(Hint::DropAlpha {
+            option: Some("drop_alpha"),
+        });
+        assert!(
+            alpha.to_string().contains(".option(\"drop_alpha\", true)"),
+            "{alpha}"
+        );
     }
 
     #[test]

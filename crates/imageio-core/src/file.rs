@@ -91,9 +91,9 @@ impl ImageFile {
         if request.extension().is_none() && options.plugin.is_none() {
             return Err(tag(Error::new(
                 ErrorKind::NoPlugin,
-                "cannot tell the format to write: give the path an extension or pass one \
-                 (WriteOptions::extension)",
-            )));
+                "cannot tell the format to write",
+            )
+            .with_hint(crate::Hint::NameFormat)));
         }
         request.set_options(options.options.clone());
         let (info, writer) = open_writer(&mut request, options.plugin.as_deref()).map_err(tag)?;
@@ -160,7 +160,33 @@ impl ImageFile {
     }
 
     fn convert(&self, img: NdImage, is_batch: bool) -> Result<NdImage> {
-        let (mode, dtype, _) = self.conversions();
+        let (mode, dtype, limits) = self.conversions();
+        if mode.is_some() || dtype.is_some_and(|d| d != img.dtype()) {
+            // The converted array can be many times the decoded one (gray u8
+            // to RGBA f64 is 32x): it is checked against the limits first.
+            let shape = match mode {
+                Some(m) => shape_after_mode(img.shape(), is_batch, m).map_err(|e| self.tag(e))?,
+                None => img.shape().to_vec(),
+            };
+            let size = dtype.unwrap_or(img.dtype()).size() as u64;
+            let bytes = shape
+                .iter()
+                .try_fold(size, |acc, &d| acc.checked_mul(d as u64))
+                .unwrap_or(u64::MAX);
+            limits.check_alloc(bytes).map_err(|e| {
+                self.tag(
+                    Error::limit(format!(
+                        "{} (converting the decoded {:?} {} array to {}{})",
+                        e.message(),
+                        img.shape(),
+                        img.dtype(),
+                        mode.map_or("its mode".to_string(), |m| format!("mode {}", m.name())),
+                        dtype.map_or(String::new(), |d| format!(", dtype {d}")),
+                    ))
+                    .with_hint(crate::Hint::RaiseMaxAlloc),
+                )
+            })?;
+        }
         let img = match mode {
             Some(m) => convert_mode(img, m, is_batch).map_err(|e| self.tag(e))?,
             None => img,

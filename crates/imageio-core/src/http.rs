@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use crate::uri::HttpOptions;
 #[cfg(feature = "http")]
-use crate::uri::{HTTP_CONNECT_TIMEOUT, HTTP_MAX_REDIRECTS, HTTP_READ_TIMEOUT};
+use crate::uri::{HTTP_CONNECT_TIMEOUT, HTTP_MAX_REDIRECTS, HTTP_READ_TIMEOUT, HTTP_TOTAL_TIMEOUT};
 #[cfg(not(feature = "http"))]
 use crate::ErrorKind;
 use crate::{Error, Limits, Result};
@@ -73,22 +73,14 @@ fn fetch_spilling_at(
 ) -> Result<Body> {
     use std::io::{Read, Seek, Write};
 
+    let full_url = url;
+    // Everything printed from here on names the URL without its credentials.
+    let shown = crate::uri::redact_url(full_url);
+    let url = shown.as_str();
     let cfg = Resolved::new(options).map_err(|e| e.with_resource(url))?;
-    let mut builder = ureq::Agent::config_builder()
-        .timeout_resolve(Some(cfg.connect))
-        .timeout_connect(Some(cfg.connect))
-        .timeout_send_request(Some(cfg.read))
-        .timeout_recv_response(Some(cfg.read))
-        .timeout_per_read(Some(cfg.read))
-        .timeout_global(cfg.total)
-        .max_redirects(cfg.redirects)
-        .http_status_as_error(false);
-    if is_loopback(url) {
-        builder = builder.proxy(None);
-    }
-    let agent: ureq::Agent = builder.build().into();
+    let agent: ureq::Agent = agent_config(full_url, &cfg).into();
     let response = agent
-        .get(url)
+        .get(full_url)
         .call()
         .map_err(|e| request_error(e, url, &cfg))?;
     let status = response.status();
@@ -167,13 +159,38 @@ fn fetch_spilling_at(
     }
 }
 
+/// The agent's settings for `url`: the timeouts and redirects of `cfg`; an
+/// `https://` URL may only be redirected to `https://` (ureq refuses the
+/// downgrade with `RequireHttpsOnly`); loopback hosts never go through a
+/// proxy.
+#[cfg(feature = "http")]
+fn agent_config(url: &str, cfg: &Resolved) -> ureq::config::Config {
+    let https = url
+        .get(..8)
+        .is_some_and(|s| s.eq_ignore_ascii_case("https://"));
+    let mut builder = ureq::Agent::config_builder()
+        .timeout_resolve(Some(cfg.connect))
+        .timeout_connect(Some(cfg.connect))
+        .timeout_send_request(Some(cfg.read))
+        .timeout_recv_response(Some(cfg.read))
+        .timeout_per_read(Some(cfg.read))
+        .timeout_global(Some(cfg.total))
+        .max_redirects(cfg.redirects)
+        .https_only(https)
+        .http_status_as_error(false);
+    if is_loopback(url) {
+        builder = builder.proxy(None);
+    }
+    builder.build()
+}
+
 /// The effective settings: options, else environment, else defaults.
 #[cfg(feature = "http")]
 #[derive(Debug)]
 struct Resolved {
     connect: Duration,
     read: Duration,
-    total: Option<Duration>,
+    total: Duration,
     redirects: u32,
 }
 
@@ -216,7 +233,8 @@ impl Resolved {
             connect: secs(o.connect_timeout, "IMAGEIO_HTTP_CONNECT_TIMEOUT")?
                 .unwrap_or(HTTP_CONNECT_TIMEOUT),
             read: secs(o.read_timeout, "IMAGEIO_HTTP_TIMEOUT")?.unwrap_or(HTTP_READ_TIMEOUT),
-            total: secs(o.total_timeout, "IMAGEIO_HTTP_TOTAL_TIMEOUT")?,
+            total: secs(o.total_timeout, "IMAGEIO_HTTP_TOTAL_TIMEOUT")?
+                .unwrap_or(HTTP_TOTAL_TIMEOUT),
             redirects,
         })
     }
@@ -248,9 +266,9 @@ fn too_large(url: &str, cap: u64, announced: Option<u64>) -> Error {
         None => "the download is larger".into(),
     };
     Error::limit(format!(
-        "too large: {what}, beyond the limit of {cap} bytes (Limits::max_alloc); raise it if the \
-         URL is trusted"
+        "too large: {what}, beyond the limit of {cap} bytes"
     ))
+    .with_hint(crate::Hint::RaiseMaxAlloc)
     .with_resource(url)
 }
 
@@ -259,13 +277,10 @@ fn timeout_error(url: &str, which: &str, cfg: &Resolved) -> Error {
     Error::new(
         crate::ErrorKind::Io,
         format!(
-            "timed out ({which}; connect {:?}, read {:?}{}); raise IMAGEIO_HTTP_TIMEOUT / \
-             IMAGEIO_HTTP_CONNECT_TIMEOUT (seconds) or use HttpOptions",
-            cfg.connect,
-            cfg.read,
-            cfg.total
-                .map(|t| format!(", total {t:?}"))
-                .unwrap_or_default()
+            "timed out ({which}; connect {:?}, read {:?}, total {:?}); raise \
+             IMAGEIO_HTTP_TIMEOUT / IMAGEIO_HTTP_CONNECT_TIMEOUT / IMAGEIO_HTTP_TOTAL_TIMEOUT \
+             (seconds) or use HttpOptions",
+            cfg.connect, cfg.read, cfg.total
         ),
     )
     .with_resource(url)
@@ -288,11 +303,38 @@ fn request_error(e: ureq::Error, url: &str, cfg: &Resolved) -> Error {
                 cfg.redirects
             ),
         ),
-        ureq::Error::BadUri(s) => msg(ErrorKind::InvalidInput, format!("not a valid URL: {s}")),
+        ureq::Error::BadUri(s) => msg(
+            ErrorKind::InvalidInput,
+            format!("not a valid URL: {}", scrub(&s)),
+        ),
+        ureq::Error::RequireHttpsOnly(to) => msg(
+            ErrorKind::Io,
+            format!(
+                "refused a redirect from https to plain http ({}): the download would not be \
+                 protected; use the http URL yourself if you trust it",
+                crate::uri::redact_url(&to)
+            ),
+        ),
         ureq::Error::Io(io) => io_error(io, url, cfg),
         ureq::Error::ConnectionFailed => msg(ErrorKind::Io, "cannot connect to the server".into()),
-        other => msg(ErrorKind::Io, format!("HTTP request failed: {other}")).with_source(other),
+        // No source attached: ureq's errors may quote URLs with credentials.
+        other => msg(
+            ErrorKind::Io,
+            format!("HTTP request failed: {}", scrub(&other.to_string())),
+        ),
     }
+}
+
+/// `msg` with the credentials of any URL in it replaced by `***`.
+#[cfg(feature = "http")]
+fn scrub(msg: &str) -> String {
+    msg.split(' ')
+        .map(|w| match w.find("://") {
+            Some(i) => format!("{}{}", &w[..i], crate::uri::redact_url(&w[i..])),
+            None => w.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 #[cfg(feature = "http")]
@@ -353,18 +395,31 @@ mod tests {
         assert!(e.to_string().contains("http://127.0.0.1:9/a.png"), "{e}");
     }
 
+    /// A loopback server that answers one request with `respond` (given
+    /// the connection after the request was read); its port and thread.
     #[cfg(feature = "http")]
-    #[test]
-    fn large_bodies_spill_to_a_file() {
-        use std::io::{Read, Write};
+    fn serve_once(
+        respond: impl FnOnce(&mut std::net::TcpStream) + Send + 'static,
+    ) -> (u16, std::thread::JoinHandle<()>) {
+        use std::io::Read;
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
-        let body: Vec<u8> = (0..300_000u32).map(|i| (i * 7) as u8).collect();
-        let sent = body.clone();
         let server = std::thread::spawn(move || {
             let (mut s, _) = listener.accept().unwrap();
             let mut req = [0u8; 4096];
             let _ = s.read(&mut req).unwrap();
+            respond(&mut s);
+        });
+        (port, server)
+    }
+
+    #[cfg(feature = "http")]
+    #[test]
+    fn large_bodies_spill_to_a_file() {
+        use std::io::Write;
+        let body: Vec<u8> = (0..300_000u32).map(|i| (i * 7) as u8).collect();
+        let sent = body.clone();
+        let (port, server) = serve_once(move |s| {
             write!(
                 s,
                 "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
@@ -395,6 +450,105 @@ mod tests {
 
     #[cfg(feature = "http")]
     #[test]
+    fn a_total_timeout_is_on_by_default() {
+        // Without one, a server sending a byte just within each read
+        // timeout held a read open for ever.
+        let d = Resolved::with_env(&HttpOptions::new(), |_| None).unwrap();
+        assert_eq!(d.total, HTTP_TOTAL_TIMEOUT);
+        assert_eq!(HTTP_TOTAL_TIMEOUT, Duration::from_secs(300));
+        let c = agent_config("http://example.com/a.png", &d);
+        assert_eq!(c.timeouts().global, Some(HTTP_TOTAL_TIMEOUT));
+    }
+
+    #[cfg(feature = "http")]
+    #[test]
+    fn https_is_never_redirected_to_http() {
+        let d = Resolved::with_env(&HttpOptions::new(), |_| None).unwrap();
+        assert!(agent_config("https://example.com/a.png", &d).https_only());
+        assert!(agent_config("HTTPS://example.com/a.png", &d).https_only());
+        assert!(!agent_config("http://example.com/a.png", &d).https_only());
+        let e = request_error(
+            ureq::Error::RequireHttpsOnly("http://u:pw@example.com/a.png".into()),
+            "https://example.com/a.png",
+            &d,
+        );
+        assert_eq!(e.kind(), crate::ErrorKind::Io);
+        let text = e.to_string();
+        assert!(
+            text.contains("refused a redirect from https to plain http"),
+            "{text}"
+        );
+        assert!(!text.contains("pw"), "{text}");
+    }
+
+    #[cfg(feature = "http")]
+    #[test]
+    fn a_slow_trickle_ends_at_the_total_timeout() {
+        use std::io::Write;
+        let (port, server) = serve_once(|s| {
+            let _ = write!(
+                s,
+                "HTTP/1.1 200 OK\r\nContent-Length: 1000\r\nConnection: close\r\n\r\n"
+            );
+            // One byte every 200 ms: each read is well within the read timeout.
+            for _ in 0..40 {
+                if s.write_all(b"x").is_err() {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(200));
+            }
+        });
+        let url = format!("http://127.0.0.1:{port}/slow.png");
+        let start = std::time::Instant::now();
+        let o = HttpOptions::new()
+            .read_timeout(Duration::from_secs(5))
+            .total_timeout(Duration::from_millis(1500));
+        let e = fetch(&url, &o, None, Limits::default()).unwrap_err();
+        let took = start.elapsed();
+        assert_eq!(e.kind(), crate::ErrorKind::Io, "{e}");
+        assert!(e.to_string().contains("timed out"), "{e}");
+        assert!(took < Duration::from_secs(5), "took {took:?}");
+        drop(server);
+    }
+
+    #[cfg(feature = "http")]
+    #[test]
+    fn credentials_never_appear_in_messages() {
+        use std::io::Write;
+        let (port, server) = serve_once(|s| {
+            let _ = write!(
+                s,
+                "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            );
+        });
+        let url = format!("http://alice:hunter2@127.0.0.1:{port}/missing.png");
+        let e = fetch(&url, &HttpOptions::new(), None, Limits::default()).unwrap_err();
+        server.join().unwrap();
+        assert_eq!(e.kind(), crate::ErrorKind::NotFound);
+        let text = format!("{e} {e:?}");
+        assert!(
+            !text.contains("hunter2") && !text.contains("alice"),
+            "{text}"
+        );
+        assert!(text.contains("http://***@127.0.0.1"), "{text}");
+        // A refused connection, too.
+        let e = fetch(
+            "http://bob:pw1234@127.0.0.1:9/a.png",
+            &HttpOptions::new().connect_timeout(Duration::from_secs(2)),
+            None,
+            Limits::default(),
+        )
+        .unwrap_err();
+        let text = format!("{e} {e:?}");
+        assert!(!text.contains("pw1234") && !text.contains("bob"), "{text}");
+        assert_eq!(
+            scrub("failed for https://u:p@h/x and http://h/y"),
+            "failed for https://***@h/x and http://h/y"
+        );
+    }
+
+    #[cfg(feature = "http")]
+    #[test]
     fn bad_environment_values_are_named() {
         // Options set explicitly never read the environment.
         let o = HttpOptions::new()
@@ -405,7 +559,7 @@ mod tests {
         let r = Resolved::new(&o).unwrap();
         assert_eq!(r.connect, Duration::from_millis(1500));
         assert_eq!(r.read, Duration::from_secs(2));
-        assert_eq!(r.total, Some(Duration::from_secs(3)));
+        assert_eq!(r.total, Duration::from_secs(3));
         assert_eq!(r.redirects, 1);
         let env = |vars: &'static [(&'static str, &'static str)]| {
             move |k: &str| {
@@ -420,7 +574,7 @@ mod tests {
             (
                 HTTP_CONNECT_TIMEOUT,
                 HTTP_READ_TIMEOUT,
-                None,
+                HTTP_TOTAL_TIMEOUT,
                 HTTP_MAX_REDIRECTS
             )
         );
@@ -433,7 +587,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(e.read, Duration::from_millis(2500));
-        assert_eq!(e.total, Some(Duration::from_secs(60)));
+        assert_eq!(e.total, Duration::from_secs(60));
         // The option wins over the environment.
         let o = HttpOptions::new().read_timeout(Duration::from_secs(1));
         let w = Resolved::with_env(&o, env(&[("IMAGEIO_HTTP_TIMEOUT", "9")])).unwrap();

@@ -43,6 +43,8 @@ mod registry;
 mod request;
 mod standard;
 #[doc(hidden)]
+pub mod test_corpus;
+#[doc(hidden)]
 pub mod test_hooks;
 mod uri;
 mod value;
@@ -51,7 +53,7 @@ mod zipmember;
 
 pub use convert::Mode;
 pub use dtype::{DType, Element};
-pub use error::{Error, ErrorKind, Result};
+pub use error::{Error, ErrorKind, Hint, Result};
 pub use file::{ImageFile, ImageIter};
 pub use limits::Limits;
 pub use ndimage::NdImage;
@@ -60,8 +62,8 @@ pub use props::{ImageProperties, Index};
 pub use request::IoMode;
 pub use standard::STANDARD_IMAGES;
 pub use uri::{
-    is_url, normalize_extension, HttpOptions, ReadSeek, SharedBytes, Uri, HTTP_CONNECT_TIMEOUT,
-    HTTP_MAX_REDIRECTS, HTTP_READ_TIMEOUT,
+    is_url, normalize_extension, redact_url, HttpOptions, ReadSeek, SharedBytes, Uri,
+    HTTP_CONNECT_TIMEOUT, HTTP_MAX_REDIRECTS, HTTP_READ_TIMEOUT, HTTP_TOTAL_TIMEOUT,
 };
 pub use value::{Metadata, Options, Value};
 pub use verbs::{

@@ -1,7 +1,7 @@
 //! [`Limits`]: the sizes a decoder may allocate, checked from headers before
 //! any large allocation so that a decompression bomb fails fast and small.
 
-use crate::{DType, Error, Result};
+use crate::{DType, Error, Hint, Result};
 
 /// The most images (pages, frames, directory entries) a reader walks in one
 /// resource, whatever its headers claim: one bound for every plugin, so that
@@ -63,18 +63,18 @@ impl Limits {
     pub fn check_dimensions(&self, width: u64, height: u64) -> Result<()> {
         if width > self.max_width || height > self.max_height {
             return Err(Error::limit(format!(
-                "the image is {width}x{height} pixels, beyond the limit of {}x{}; raise \
-                 Limits::max_width/max_height if the file is trusted",
+                "the image is {width}x{height} pixels, beyond the limit of {}x{}",
                 self.max_width, self.max_height
-            )));
+            ))
+            .with_hint(Hint::RaiseMaxSize));
         }
         let pixels = width.saturating_mul(height);
         if pixels > self.max_pixels {
             return Err(Error::limit(format!(
-                "the image has {pixels} pixels ({width}x{height}), beyond the limit of {}; raise \
-                 Limits::max_pixels if the file is trusted",
+                "the image has {pixels} pixels ({width}x{height}), beyond the limit of {}",
                 self.max_pixels
-            )));
+            ))
+            .with_hint(Hint::RaiseMaxPixels));
         }
         Ok(())
     }
@@ -83,10 +83,11 @@ impl Limits {
     pub fn check_alloc(&self, bytes: u64) -> Result<()> {
         if bytes > self.max_alloc {
             return Err(Error::limit(format!(
-                "decoding needs {bytes} bytes, beyond the limit of {} bytes; raise \
-                 Limits::max_alloc if the file is trusted, or read it image by image",
+                "decoding needs {bytes} bytes, beyond the limit of {} bytes (or read it image \
+                 by image)",
                 self.max_alloc
-            )));
+            ))
+            .with_hint(Hint::RaiseMaxAlloc));
         }
         Ok(())
     }

@@ -192,11 +192,8 @@ impl NdImage {
     pub fn into_array<T: Element>(self) -> Result<ArrayD<T>> {
         let have = self.dtype();
         T::unwrap(self).map_err(|_| {
-            Error::invalid_input(format!(
-                "the image is {have}, not {}: call .cast(DType::{:?}) first to convert",
-                T::DTYPE,
-                T::DTYPE
-            ))
+            Error::invalid_input(format!("the image is {have}, not {}", T::DTYPE))
+                .with_hint(crate::Hint::Cast(vec![T::DTYPE]))
         })
     }
 

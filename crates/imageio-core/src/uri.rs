@@ -109,7 +109,7 @@ impl Uri {
     pub fn describe(&self) -> String {
         match self {
             Uri::Path(p) => p.display().to_string(),
-            Uri::Url { url, .. } => url.clone(),
+            Uri::Url { url, .. } => redact_url(url),
             Uri::Bytes(b) => format!("<{} bytes>", b.len()),
             Uri::Standard(n) => format!("imageio:{n}"),
             Uri::Memory(e) => format!("<memory {e}>"),
@@ -133,6 +133,35 @@ pub fn normalize_extension(e: &str) -> String {
     } else {
         format!(".{e}")
     }
+}
+
+/// `url` fit to print: credentials in it (`http://user:pass@host/...`)
+/// become `***` (`http://***@host/...`). Every message that names a URL goes
+/// through it.
+///
+/// ```
+/// assert_eq!(
+///     imageio_core::redact_url("https://me:secret@example.com/a.png?x=1"),
+///     "https://***@example.com/a.png?x=1"
+/// );
+/// assert_eq!(imageio_core::redact_url("https://example.com/a@b.png"), "https://example.com/a@b.png");
+/// ```
+pub fn redact_url(url: &str) -> String {
+    match userinfo(url) {
+        Some((start, end)) => format!("{}***{}", &url[..start], &url[end..]),
+        None => url.to_owned(),
+    }
+}
+
+/// The byte range of the userinfo of `url` (before the `@` of its
+/// authority), when it has one.
+pub(crate) fn userinfo(url: &str) -> Option<(usize, usize)> {
+    let start = url.find("://")? + 3;
+    let authority_len = url[start..]
+        .find(['/', '?', '#'])
+        .unwrap_or(url.len() - start);
+    let at = url[start..start + authority_len].rfind('@')?;
+    Some((start, start + at))
 }
 
 /// True for an `http://` or `https://` URL (the scheme in any case).
@@ -175,6 +204,13 @@ pub const HTTP_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 pub const HTTP_READ_TIMEOUT: Duration = Duration::from_secs(30);
 /// Default number of redirects followed: 5.
 pub const HTTP_MAX_REDIRECTS: u32 = 5;
+/// Default time for a whole transfer, redirects included: 5 minutes. The
+/// read timeout bounds each wait for data, but a server that sends one byte
+/// just within it would hold a read open for ever; this bounds the whole.
+/// Five minutes fetch the largest body `Limits::default()` accepts (2 GiB)
+/// at 8 MB/s; set `IMAGEIO_HTTP_TOTAL_TIMEOUT` or
+/// [`HttpOptions::total_timeout`] for slower links.
+pub const HTTP_TOTAL_TIMEOUT: Duration = Duration::from_secs(300);
 
 /// Timeouts and redirects of an `http(s)://` read.
 ///
@@ -183,9 +219,11 @@ pub const HTTP_MAX_REDIRECTS: u32 = 5;
 /// `IMAGEIO_HTTP_TOTAL_TIMEOUT` in seconds, decimals allowed;
 /// `IMAGEIO_HTTP_MAX_REDIRECTS`), then the defaults: connect
 /// [`HTTP_CONNECT_TIMEOUT`] (10 s), read [`HTTP_READ_TIMEOUT`] (30 s, per
-/// wait for data), no total timeout, [`HTTP_MAX_REDIRECTS`] (5) redirects.
-/// The body is read incrementally and refused as soon as it passes
-/// `Limits::max_alloc`.
+/// wait for data), total [`HTTP_TOTAL_TIMEOUT`] (5 min),
+/// [`HTTP_MAX_REDIRECTS`] (5) redirects. The body is read incrementally and
+/// refused as soon as it passes `Limits::max_alloc`. An `https://` URL is
+/// never redirected to plain `http://`, and credentials in a URL are never
+/// printed (see [`redact_url`]).
 ///
 /// ```
 /// use imageio_core::{HttpOptions, Uri};
@@ -199,7 +237,7 @@ pub struct HttpOptions {
     pub connect_timeout: Option<Duration>,
     /// Longest wait for data; `None`: environment, else the default.
     pub read_timeout: Option<Duration>,
-    /// Time for the whole transfer; `None`: environment, else unlimited.
+    /// Time for the whole transfer; `None`: environment, else the default.
     pub total_timeout: Option<Duration>,
     /// Redirects followed; `None`: environment, else the default.
     pub max_redirects: Option<u32>,
@@ -356,6 +394,21 @@ impl fmt::Debug for SharedBytes {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn urls_are_described_without_their_credentials() {
+        let u = Uri::from("https://alice:s3cret@example.com:8443/d/a.png?t=1#f");
+        assert_eq!(u.describe(), "https://***@example.com:8443/d/a.png?t=1#f");
+        assert_eq!(
+            format!("{u:?}"),
+            "Uri(https://***@example.com:8443/d/a.png?t=1#f)"
+        );
+        // An @ in the path or query is not userinfo.
+        for plain in ["http://h/a@b.png", "http://h/a.png?to=x@y", "http://h#a@b"] {
+            assert_eq!(Uri::from(plain).describe(), plain);
+        }
+        assert_eq!(redact_url("http://token@h/x"), "http://***@h/x");
+    }
 
     #[test]
     fn parse_and_extension() {

@@ -183,54 +183,108 @@ impl ZipPath {
     /// Writes `data` as the member: a new archive with every other member
     /// copied raw is built beside the old one and renamed over it. With
     /// `overwrite` off an existing member fails with `AlreadyExists`.
+    ///
+    /// Writers of one archive take turns: each holds an exclusive lock on
+    /// the archive it copies from until its rename is done, and starts again
+    /// when the archive was replaced while it waited, so no member is lost.
+    /// An archive reached through a symlink is replaced where the link
+    /// points, the link kept. A new archive gets 0o666 minus the umask, an
+    /// old one keeps its permissions; the directory is synced after the
+    /// rename.
     pub(crate) fn write(&self, data: &[u8], overwrite: bool) -> Result<()> {
         let name = self.describe();
-        let io_err = |e: io::Error| Error::io(e).with_resource(&name);
-        let zip_err = |e: zip::result::ZipError| zip_error(e, &name);
-        let dir = match self.archive.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
-        let stem = self
-            .archive
-            .file_name()
-            .and_then(|f| f.to_str())
-            .unwrap_or("archive");
-        let tmp = tempfile::Builder::new()
-            .prefix(&format!(".{stem}."))
-            .suffix(".imageio-tmp")
-            .tempfile_in(&dir)
-            .map_err(io_err)?;
-        let old = if self.archive.exists() {
-            Some(self.open()?)
-        } else {
-            None
-        };
-        let out_file = tmp.as_file().try_clone().map_err(io_err)?;
-        let mut w = zip::ZipWriter::new(io::BufWriter::new(out_file));
-        if let Some(mut old) = old {
-            if !overwrite && old.index_for_name(&self.member).is_some() {
-                return Err(Error::new(
-                    ErrorKind::AlreadyExists,
-                    "the archive already holds this member and overwriting is off",
-                )
-                .with_resource(&name));
-            }
-            for i in 0..old.len() {
-                let f = old.by_index_raw(i).map_err(zip_err)?;
-                if f.name_raw() == self.member.as_bytes() {
-                    continue;
-                }
-                w.raw_copy_file(f).map_err(zip_err)?;
-            }
-            if !old.comment().is_empty() {
-                w.set_raw_comment(old.comment().into()).map_err(zip_err)?;
-            }
-            if let Ok(m) = std::fs::metadata(&self.archive) {
-                // Keep the archive's permissions.
-                let _ = tmp.as_file().set_permissions(m.permissions());
+        for _ in 0..MAX_TURNS {
+            let turn = match File::open(&self.archive) {
+                Ok(file) => self.write_over(file, data, overwrite, &name)?,
+                Err(e) if e.kind() == io::ErrorKind::NotFound => self.create(data, &name)?,
+                Err(e) => return Err(Error::io(e).with_resource(&name)),
+            };
+            if turn == Turn::Done {
+                return Ok(());
             }
         }
+        Err(Error::new(
+            ErrorKind::Io,
+            "the archive kept being replaced by other writers; try again",
+        )
+        .with_resource(&name))
+    }
+
+    /// Rewrites the existing archive `file` (opened from the path) under
+    /// its lock.
+    fn write_over(&self, file: File, data: &[u8], overwrite: bool, name: &str) -> Result<Turn> {
+        let io_err = |e: io::Error| Error::io(e).with_resource(name);
+        let zip_err = |e: zip::result::ZipError| zip_error(e, name);
+        file.lock().map_err(io_err)?;
+        // The archive where it really is: a symlink stays a symlink.
+        let target = std::fs::canonicalize(&self.archive).map_err(io_err)?;
+        if !same_file(&file, &target) {
+            // Replaced by another writer while this one waited: start again.
+            return Ok(Turn::Again);
+        }
+        let mut old = zip::ZipArchive::new(io::BufReader::new(file.try_clone().map_err(io_err)?))
+            .map_err(|e| zip_error(e, &self.archive.display().to_string()))?;
+        if !overwrite && old.index_for_name(&self.member).is_some() {
+            return Err(Error::new(
+                ErrorKind::AlreadyExists,
+                "the archive already holds this member and overwriting is off",
+            )
+            .with_resource(name));
+        }
+        let tmp = temp_beside(&target).map_err(io_err)?;
+        if let Ok(m) = file.metadata() {
+            // Keep the archive's permissions.
+            let _ = tmp.as_file().set_permissions(m.permissions());
+        }
+        let mut w = zip::ZipWriter::new(io::BufWriter::new(
+            tmp.as_file().try_clone().map_err(io_err)?,
+        ));
+        for i in 0..old.len() {
+            let f = old.by_index_raw(i).map_err(zip_err)?;
+            if f.name_raw() == self.member.as_bytes() {
+                continue;
+            }
+            w.raw_copy_file(f).map_err(zip_err)?;
+        }
+        if !old.comment().is_empty() {
+            w.set_raw_comment(old.comment().into()).map_err(zip_err)?;
+        }
+        self.finish(w, data, name)?;
+        tmp.persist(&target).map_err(|e| io_err(e.error))?;
+        crate::request::sync_parent(&target);
+        // The lock goes with `file`, after the new archive has its name.
+        drop(file);
+        Ok(Turn::Done)
+    }
+
+    /// Creates the archive with only the member; `Again` when another
+    /// writer created it first.
+    fn create(&self, data: &[u8], name: &str) -> Result<Turn> {
+        let io_err = |e: io::Error| Error::io(e).with_resource(name);
+        let tmp = temp_beside(&self.archive).map_err(io_err)?;
+        let w = zip::ZipWriter::new(io::BufWriter::new(
+            tmp.as_file().try_clone().map_err(io_err)?,
+        ));
+        self.finish(w, data, name)?;
+        match tmp.persist_noclobber(&self.archive) {
+            Ok(_) => {
+                crate::request::sync_parent(&self.archive);
+                Ok(Turn::Done)
+            }
+            Err(e) if e.error.kind() == io::ErrorKind::AlreadyExists => Ok(Turn::Again),
+            Err(e) => Err(io_err(e.error)),
+        }
+    }
+
+    /// Adds the member to `w`, ends the archive and syncs it to disk.
+    fn finish(
+        &self,
+        mut w: zip::ZipWriter<io::BufWriter<File>>,
+        data: &[u8],
+        name: &str,
+    ) -> Result<()> {
+        let io_err = |e: io::Error| Error::io(e).with_resource(name);
+        let zip_err = |e: zip::result::ZipError| zip_error(e, name);
         let options = zip::write::SimpleFileOptions::default()
             .compression_method(zip::CompressionMethod::Deflated)
             .large_file(data.len() as u64 >= u32::MAX as u64);
@@ -240,14 +294,45 @@ impl ZipPath {
         let mut out = w.finish().map_err(zip_err)?;
         out.flush().map_err(io_err)?;
         let file = out.into_inner().map_err(|e| io_err(e.into_error()))?;
-        file.sync_all().map_err(io_err)?;
-        let persisted = if self.exists {
-            tmp.persist(&self.archive).map(|_| ())
-        } else {
-            tmp.persist_noclobber(&self.archive).map(|_| ())
-        };
-        persisted.map_err(|e| io_err(e.error))
+        file.sync_all().map_err(io_err)
     }
+}
+
+/// How often a writer starts again because others replaced the archive.
+const MAX_TURNS: usize = 1000;
+
+/// Whether a write is done or must start again.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Turn {
+    Done,
+    Again,
+}
+
+/// A temporary file beside `target` for its new content, with the
+/// permissions a new file gets (0o666 minus the umask).
+fn temp_beside(target: &Path) -> io::Result<tempfile::NamedTempFile> {
+    let dir = match target.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    crate::request::temp_builder(&crate::request::temp_prefix(target)).tempfile_in(dir)
+}
+
+/// True when the open `file` is the file at `path` (same device and inode).
+#[cfg(unix)]
+fn same_file(file: &File, path: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (file.metadata(), std::fs::metadata(path)) {
+        (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+        _ => false,
+    }
+}
+
+/// Elsewhere a file open for reading cannot be renamed over, so the file
+/// the lock was taken on is still the archive.
+#[cfg(not(unix))]
+fn same_file(_: &File, path: &Path) -> bool {
+    path.exists()
 }
 
 fn not_found<R: Read + Seek>(archive: &zip::ZipArchive<R>, member: &str, name: &str) -> Error {
@@ -282,11 +367,9 @@ fn member_too_large(name: &str, cap: u64, declared: Option<u64>) -> Error {
         Some(n) => format!("the zip member inflates to {n} bytes"),
         None => "the zip member inflates to more bytes than it declares and".into(),
     };
-    Error::limit(format!(
-        "{what}, beyond the limit of {cap} bytes (Limits::max_alloc); raise it if the archive \
-         is trusted"
-    ))
-    .with_resource(name)
+    Error::limit(format!("{what}, beyond the limit of {cap} bytes"))
+        .with_hint(crate::Hint::RaiseMaxAlloc)
+        .with_resource(name)
 }
 
 fn zip_error(e: zip::result::ZipError, name: &str) -> Error {

@@ -217,3 +217,45 @@ fn writes_hand_over_or_lend_the_image() {
     want.write_all(&eb).unwrap();
     assert_eq!(bytes, want);
 }
+
+#[test]
+fn conversions_after_decoding_are_checked_against_the_limits() {
+    // 64x64 gray u8 (4 KiB) read as RGBA f64 is 128 KiB: 32 times the decoded
+    // array. The conversion was never checked, so a read within max_alloc
+    // could return an array 32 times over it.
+    let (img, bytes) = common::sample(64, 64, 3);
+    let limits = Limits {
+        max_alloc: 10_000,
+        ..Limits::default()
+    };
+    let plain = imread_with(bytes.as_slice(), &ReadOptions::new().limits(limits)).unwrap();
+    assert_eq!(plain, img);
+    let asked = ReadOptions::new()
+        .limits(limits)
+        .mode(imageio_core::Mode::Rgba)
+        .dtype(imageio_core::DType::F64);
+    let e = imread_with(bytes.as_slice(), &asked).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::LimitExceeded, "{e}");
+    assert!(e.message().contains("131072"), "{e}");
+    assert!(
+        e.message().contains("RGBA") || e.message().contains("rgba"),
+        "{e}"
+    );
+    // Within the limit the conversion happens.
+    let roomy = Limits {
+        max_alloc: 131_072,
+        ..Limits::default()
+    };
+    let rgba = imread_with(bytes.as_slice(), &asked.clone().limits(roomy)).unwrap();
+    assert_eq!(rgba.shape(), &[64, 64, 4]);
+    assert_eq!(rgba.dtype(), imageio_core::DType::F64);
+    // Each dtype alone counts too: u8 to f32 is 4 times.
+    let e = imread_with(
+        bytes.as_slice(),
+        &ReadOptions::new()
+            .limits(limits)
+            .dtype(imageio_core::DType::F32),
+    )
+    .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::LimitExceeded, "{e}");
+}

@@ -259,3 +259,80 @@ fn a_failed_write_leaves_the_archive_untouched() {
     assert_eq!(std::fs::read(&zip).unwrap(), snapshot);
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
 }
+
+#[test]
+fn concurrent_writers_lose_no_member() {
+    // Each writer copied the archive as it found it and renamed its copy
+    // over it: the last rename won and the others' members were lost.
+    for existing in [true, false] {
+        let dir = tempfile::tempdir().unwrap();
+        let zip = dir.path().join("shared.zip");
+        if existing {
+            make_archive(&zip, &[("keep.txt", b"kept", CompressionMethod::Stored)]);
+        }
+        std::thread::scope(|s| {
+            for t in 0..8u8 {
+                let zip = zip.clone();
+                s.spawn(move || {
+                    for k in 0..4u8 {
+                        let (img, _) = sample(3, 4, t * 10 + k);
+                        imwrite(zip.join(format!("t{t}/{k}.r8t")), &img).unwrap();
+                    }
+                });
+            }
+        });
+        let names: Vec<String> = raw_members(&zip).into_iter().map(|m| m.0).collect();
+        assert_eq!(names.len(), 32 + existing as usize, "{names:?}");
+        for t in 0..8u8 {
+            for k in 0..4u8 {
+                let (_, bytes) = sample(3, 4, t * 10 + k);
+                assert_eq!(member(&zip, &format!("t{t}/{k}.r8t")), bytes);
+            }
+        }
+        // No temporary file is left beside the archive.
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn a_new_archive_has_the_permissions_of_a_new_file() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let zip = dir.path().join("fresh.zip");
+    let (img, _) = sample(2, 2, 1);
+    imwrite(zip.join("a.r8t"), &img).unwrap();
+    // A file made with File::create here has 0o666 minus the umask; the
+    // temporary file the archive was built in had 0o600.
+    let plain = dir.path().join("plain");
+    std::fs::File::create(&plain).unwrap();
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&zip), mode(&plain));
+    // An existing archive keeps its own.
+    std::fs::set_permissions(&zip, std::fs::Permissions::from_mode(0o640)).unwrap();
+    imwrite(zip.join("b.r8t"), &img).unwrap();
+    assert_eq!(mode(&zip), 0o640);
+}
+
+#[cfg(unix)]
+#[test]
+fn an_archive_behind_a_symlink_stays_behind_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let real_dir = dir.path().join("real");
+    std::fs::create_dir(&real_dir).unwrap();
+    let real = real_dir.join("data.zip");
+    make_archive(&real, &[("keep.txt", b"kept", CompressionMethod::Stored)]);
+    let link = dir.path().join("link.zip");
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    let (img, bytes) = sample(3, 3, 9);
+    imwrite(link.join("x.r8t"), &img).unwrap();
+    assert!(std::fs::symlink_metadata(&link)
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    assert_eq!(member(&real, "x.r8t"), bytes);
+    assert_eq!(member(&real, "keep.txt"), b"kept");
+    // Nothing was left beside the link or the target.
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2);
+    assert_eq!(std::fs::read_dir(&real_dir).unwrap().count(), 1);
+}

@@ -58,7 +58,30 @@
 //!   frame `pts`, `time` (s) and `key_frame`.
 //! * Options: `pixel_format`, `thread_count` (0 = automatic), `thread_type`
 //!   (`frame+slice` by default, `frame`, `slice`, `none`), `stream` (the
-//!   FFmpeg stream index; default: the best video stream).
+//!   FFmpeg stream index; default: the best video stream), `allow_playlists`
+//!   (see below).
+//!
+//! # Only the input it was given
+//!
+//! FFmpeg reads the request's bytes through custom I/O and opens nothing
+//! else: a file cannot make it read other files or URLs.
+//!
+//! * Playlists and other demuxers that open what their input names (HLS,
+//!   DASH, ffconcat, IMF, SDP/RTP, image sequences, ...: see
+//!   [`PLAYLIST_DEMUXERS`]) are refused by name after FFmpeg's own probe and
+//!   before any header is read: an `Unsupported` error that names the file,
+//!   whatever its extension (an HLS playlist named `.mp4` included). The
+//!   probed demuxer is the only one the context then accepts
+//!   (`format_whitelist`).
+//! * Every nested open fails: an `io_open` callback that refuses, and a
+//!   protocol whitelist that names no protocol. MOV/MP4 external data
+//!   references stay off (`enable_drefs=0`).
+//! * Read option `allow_playlists = true` (default `false`) lifts the
+//!   refusal. A playlist read from a local path may then open local files
+//!   (protocol whitelist `file`; relative entries resolve beside the
+//!   playlist; FFmpeg's own rules still apply, e.g. ffconcat's `safe` mode
+//!   and the HLS segment extensions). A playlist in memory or from a URL
+//!   still opens nothing, and fails with an `Unsupported` error.
 //!
 //! # Writing
 //!
@@ -99,6 +122,9 @@
 //! 0.732 s, ffmpeg CLI 0.754 s, **ratio 0.97** (criterion: 797 ms median).
 //! Decoding dominates; the conversion is one swscale pass plus one row copy
 //! per frame.
+// FFI: every `unsafe` block says why it is sound (workspace lint:
+// `unsafe_op_in_unsafe_fn` denied as well).
+#![deny(unsafe_op_in_unsafe_fn)]
 #![deny(missing_docs)]
 
 pub mod device;
@@ -114,6 +140,7 @@ use imageio_core::plugin::{
 };
 use imageio_core::{Error, Result};
 
+pub use read::PLAYLIST_DEMUXERS;
 pub use scale::{OutFormat, OUT_FORMAT_NAMES};
 
 /// The plugin's name.
@@ -144,6 +171,12 @@ pub const READ_OPTIONS: &[OptionSpec] = &[
         OptionKind::Int,
         "",
         "FFmpeg stream index of the video stream to read (default: the best video stream)",
+    ),
+    OptionSpec::new(
+        "allow_playlists",
+        OptionKind::Bool,
+        "false",
+        "read playlists (HLS, ffconcat, ...) from a local path, with the local files they list",
     ),
 ];
 

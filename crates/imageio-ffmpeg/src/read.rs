@@ -76,12 +76,257 @@ pub(crate) fn read_config(options: &Options) -> Result<ReadConfig> {
     })
 }
 
-/// Opens a demuxer over `bytes` through custom I/O (no temporary file).
-pub(crate) fn open_input(bytes: &SharedBytes, hint: Option<&str>) -> Result<Input> {
-    let io = StreamIo::from_read_seek(Cursor::new(bytes.clone()))
+/// Demuxers that read other resources named inside their input (playlists,
+/// session descriptions, scripts, image sequences): refused unless the read
+/// option `allow_playlists` is true. FFmpeg's names, as `AVInputFormat`
+/// gives them (a name may be a comma-separated list of aliases).
+pub const PLAYLIST_DEMUXERS: &[&str] = &[
+    "hls",
+    "applehttp",
+    "dash",
+    "concat",
+    "imf",
+    "sdp",
+    "rtsp",
+    "rtp",
+    "sap",
+    "image2",
+    "vobsub",
+    "avisynth",
+    "vapoursynth",
+    "lavfi",
+];
+
+/// A protocol whitelist that names no protocol: nothing can be opened.
+const NO_PROTOCOL: &str = "none";
+
+/// What a demuxer is opened over and what it may open besides.
+#[derive(Clone)]
+pub(crate) struct Source {
+    /// The whole input, read through custom I/O (never reopened by name).
+    bytes: SharedBytes,
+    /// The name FFmpeg sees: for probing by extension and as the base of
+    /// relative references.
+    url: Option<String>,
+    /// The read option `allow_playlists`.
+    allow_playlists: bool,
+    /// `allow_playlists` and the input is a local file with a usable
+    /// absolute path: the demuxer may open local files (protocol `file`)
+    /// that its input names, relative to the input's own directory.
+    local_files: bool,
+}
+
+impl Source {
+    /// The source of `request`: its bytes, the name FFmpeg probes with, and
+    /// what the demuxer may open besides (see [`PLAYLIST_DEMUXERS`]).
+    pub(crate) fn of(request: &mut ReadRequest) -> Result<Source> {
+        let allow_playlists = request
+            .options()
+            .get("allow_playlists")
+            .and_then(Value::as_bool)
+            .unwrap_or(false);
+        let bytes = request.bytes()?;
+        let absolute = request
+            .path()
+            .filter(|_| allow_playlists)
+            .and_then(|p| std::path::absolute(p).ok())
+            .and_then(|p| p.to_str().map(str::to_owned));
+        let url = match &absolute {
+            Some(a) => Some(a.clone()),
+            None => match request
+                .path()
+                .and_then(|p| p.file_name())
+                .and_then(|f| f.to_str())
+            {
+                Some(f) => Some(f.to_owned()),
+                None => request.extension().map(|e| format!("input{e}")),
+            },
+        };
+        Ok(Source {
+            bytes,
+            url,
+            allow_playlists,
+            local_files: absolute.is_some(),
+        })
+    }
+}
+
+thread_local! {
+    /// The first resource a demuxer on this thread asked for and was
+    /// refused (see [`refuse_open`]), for the error message.
+    static REFUSED: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+}
+
+/// The `io_open` callback of a format context that may open nothing besides
+/// its input: every nested open (a playlist entry, a MOV data reference, an
+/// image sequence, a subtitle file) fails with `EPERM`, and the first URL
+/// asked for is kept for the error message.
+unsafe extern "C" fn refuse_open(
+    _s: *mut ffi::AVFormatContext,
+    _pb: *mut *mut ffi::AVIOContext,
+    url: *const std::ffi::c_char,
+    _flags: std::ffi::c_int,
+    _options: *mut *mut ffi::AVDictionary,
+) -> std::ffi::c_int {
+    let name = if url.is_null() {
+        String::from("?")
+    } else {
+        // SAFETY: FFmpeg passes a NUL-terminated URL, valid for this call.
+        let s = unsafe { std::ffi::CStr::from_ptr(url) }.to_string_lossy();
+        s.chars().take(200).collect()
+    };
+    REFUSED.with(|r| {
+        if let Ok(mut r) = r.try_borrow_mut() {
+            r.get_or_insert(name);
+        }
+    });
+    -ffi::EPERM
+}
+
+/// Takes the resource a nested open asked for since the last call.
+fn take_refused() -> Option<String> {
+    REFUSED.with(|r| r.try_borrow_mut().ok().and_then(|mut r| r.take()))
+}
+
+/// The error for a playlist-like demuxer refused by name.
+fn playlist_refused(name: &str) -> Error {
+    Error::unsupported(format!(
+        "ffmpeg: the input is a playlist or a reference to other resources (FFmpeg demuxer \
+         {name:?}); FFmpeg reads only the input it was given, so it is refused (read option \
+         allow_playlists=true reads a local playlist and the local files it lists)"
+    ))
+}
+
+/// The error when the demuxer asked for `what` besides its input.
+fn nested_refused(what: &str, local_files: bool) -> Error {
+    let why = if local_files {
+        "which is not a local file"
+    } else {
+        "and input from memory or through a URL may open nothing (allow_playlists=true only \
+         lets a playlist read from a local path open local files)"
+    };
+    Error::unsupported(format!(
+        "ffmpeg: the input asks FFmpeg to open another resource ({what}), {why}"
+    ))
+}
+
+/// The names (aliases) of a demuxer that [`PLAYLIST_DEMUXERS`] refuses.
+fn is_playlist_demuxer(names: &str) -> bool {
+    names.split(',').any(|n| PLAYLIST_DEMUXERS.contains(&n))
+}
+
+/// The demuxer FFmpeg picks for `src`: the probe `avformat_open_input` runs
+/// (same function, same bytes, same name), on a throw-away I/O context.
+fn probe(src: &Source, url: *const std::ffi::c_char) -> Result<&'static str> {
+    let mut io = StreamIo::from_read_seek(Cursor::new(src.bytes.clone()))
         .map_err(|e| decode_err("cannot set up custom I/O", e))?;
-    ff::format::input_from_stream(io, hint, None)
-        .map_err(|e| decode_err("not a container FFmpeg can read", e))
+    let mut fmt: *const ffi::AVInputFormat = std::ptr::null();
+    // SAFETY: `io` is a valid read context that outlives the call; `url` is
+    // null or a NUL-terminated string that outlives it; offset 0 and size 0
+    // (FFmpeg's default) are what `avformat_open_input` passes.
+    let r = unsafe {
+        ffi::av_probe_input_buffer2(io.as_mut_ptr(), &mut fmt, url, std::ptr::null_mut(), 0, 0)
+    };
+    if r < 0 || fmt.is_null() {
+        let e = if r < 0 {
+            ff::Error::from(r)
+        } else {
+            ff::Error::InvalidData
+        };
+        return Err(decode_err("not a container FFmpeg can read", e));
+    }
+    // SAFETY: demuxers are static tables of libavformat; `name` is a
+    // NUL-terminated string that lives as long as the library.
+    let name = unsafe { std::ffi::CStr::from_ptr((*fmt).name) };
+    name.to_str()
+        .map_err(|_| Error::decode("ffmpeg: a demuxer name that is not UTF-8"))
+}
+
+/// Opens a demuxer over `src` through custom I/O (no temporary file) that
+/// may open nothing else: FFmpeg's probe runs first and, unless
+/// `allow_playlists`, the demuxer it picks is refused when it is one of [`PLAYLIST_DEMUXERS`] and is the only
+/// one the context accepts (`format_whitelist`); MOV data references stay
+/// off (`enable_drefs=0`); and every nested open fails (an `io_open`
+/// callback that refuses, and a protocol whitelist naming no protocol),
+/// except, for a local playlist with `allow_playlists`, local files
+/// (protocol whitelist `file`).
+pub(crate) fn open_input(src: &Source) -> Result<Input> {
+    let url = src
+        .url
+        .as_deref()
+        .map(std::ffi::CString::new)
+        .transpose()
+        .map_err(|_| Error::invalid_input("ffmpeg: a file name with a NUL byte"))?;
+    let url_ptr = url.as_ref().map_or(std::ptr::null(), |u| u.as_ptr());
+    let mut opts = ff::Dictionary::new();
+    opts.set("enable_drefs", "0");
+    if src.local_files {
+        opts.set("protocol_whitelist", "file");
+    } else {
+        opts.set("protocol_whitelist", NO_PROTOCOL);
+    }
+    let name = probe(src, url_ptr)?;
+    let playlist = is_playlist_demuxer(name);
+    if !src.allow_playlists {
+        if playlist {
+            return Err(playlist_refused(name));
+        }
+        opts.set("format_whitelist", name);
+    }
+    let mut io = StreamIo::from_read_seek(Cursor::new(src.bytes.clone()))
+        .map_err(|e| decode_err("cannot set up custom I/O", e))?;
+    let _ = take_refused();
+    // SAFETY: the context is allocated here and handed to `Input` only once
+    // opened; `io` outlives it (moved into the `Input`, or dropped after
+    // FFmpeg freed the context on failure: a custom I/O context is never
+    // closed by FFmpeg). `url_ptr` outlives both calls; the dictionary is
+    // given to FFmpeg and taken back (and freed) afterwards.
+    let opened = unsafe {
+        let mut ps = ffi::avformat_alloc_context();
+        if ps.is_null() {
+            return Err(Error::internal(
+                "ffmpeg: out of memory for a format context",
+            ));
+        }
+        (*ps).pb = io.as_mut_ptr();
+        (*ps).flags |= ffi::AVFMT_FLAG_CUSTOM_IO;
+        if !src.local_files {
+            (*ps).io_open = Some(refuse_open);
+        }
+        let mut dict = opts.disown();
+        let r = ffi::avformat_open_input(&mut ps, url_ptr, std::ptr::null(), &mut dict);
+        drop(ff::Dictionary::own(dict));
+        if r < 0 {
+            Err(ff::Error::from(r))
+        } else {
+            let r = ffi::avformat_find_stream_info(ps, std::ptr::null_mut());
+            if r < 0 {
+                ffi::avformat_close_input(&mut ps);
+                Err(ff::Error::from(r))
+            } else {
+                Ok(Input::wrap_with_custom_io(ps, io))
+            }
+        }
+    };
+    let refused = take_refused();
+    let input = match (opened, refused) {
+        (Ok(input), _) => input,
+        (Err(_), Some(what)) => return Err(nested_refused(&what, src.local_files)),
+        // A nested demuxer of the playlist opens with FFmpeg's own `io_open`
+        // (concat does), which the protocol whitelist stops.
+        (Err(_), None) if playlist && !src.local_files => {
+            return Err(nested_refused(
+                &format!("an entry of the {name} playlist"),
+                false,
+            ))
+        }
+        (Err(e), None) => return Err(decode_err("not a container FFmpeg can read", e)),
+    };
+    // The probe and the whitelist agree; checked again on what was opened.
+    if !src.allow_playlists && is_playlist_demuxer(input.format().name()) {
+        return Err(playlist_refused(input.format().name()));
+    }
+    Ok(input)
 }
 
 /// Reads the next packet of `input` into `packet`, releasing what `packet`
@@ -106,8 +351,7 @@ struct FrameInfo {
 
 /// An open video for reading.
 pub(crate) struct VideoReader {
-    bytes: SharedBytes,
-    hint: Option<String>,
+    source: Source,
     limits: Limits,
     config: ReadConfig,
     stream: usize,
@@ -170,16 +414,8 @@ impl VideoReader {
     /// Opens the request: demuxer, stream, decoder, header checks.
     pub(crate) fn open(request: &mut ReadRequest) -> Result<VideoReader> {
         let config = read_config(request.options())?;
-        let bytes = request.bytes()?;
-        let hint = match request
-            .path()
-            .and_then(|p| p.file_name())
-            .and_then(|f| f.to_str())
-        {
-            Some(f) => Some(f.to_owned()),
-            None => request.extension().map(|e| format!("input{e}")),
-        };
-        let input = open_input(&bytes, hint.as_deref())?;
+        let source = Source::of(request)?;
+        let input = open_input(&source)?;
         let stream = match request.options().get("stream").and_then(Value::as_int) {
             Some(i) => {
                 let s = usize::try_from(i)
@@ -225,8 +461,7 @@ impl VideoReader {
         let is_mov = input.format().name().contains("mov");
         let container_frames = (is_mov && st.frames() > 0).then(|| st.frames() as usize);
         let mut r = VideoReader {
-            bytes,
-            hint,
+            source,
             limits,
             config,
             stream,
@@ -344,7 +579,7 @@ impl VideoReader {
 
     /// Reopens the demuxer and the decoder at the start of the stream.
     fn reset(&mut self) -> Result<()> {
-        self.input = open_input(&self.bytes, self.hint.as_deref())?;
+        self.input = open_input(&self.source)?;
         self.decoder = open_decoder(&self.input, self.stream, &self.config)?;
         self.cursor = 0;
         self.eof_sent = false;
@@ -357,7 +592,7 @@ impl VideoReader {
         if self.index.is_some() {
             return Ok(());
         }
-        let mut input = open_input(&self.bytes, self.hint.as_deref())?;
+        let mut input = open_input(&self.source)?;
         let mut pts = Vec::new();
         let mut keys = Vec::new();
         let mut counted = 0usize;

@@ -345,6 +345,23 @@ impl VideoWriter {
     }
 }
 
+/// Makes `frame`'s buffers its own before they are written: FFmpeg copies
+/// them when an encoder still holds a reference. A frame that cannot be made
+/// writable (no buffer, out of memory) is an `Encode` error: writing into a
+/// buffer the encoder still reads would corrupt an earlier frame.
+fn make_writable(frame: &mut VideoFrame) -> Result<()> {
+    // SAFETY: `frame` is a valid `AVFrame` we own; the call only replaces
+    // its buffers by unshared copies.
+    let r = unsafe { ffi::av_frame_make_writable(frame.as_mut_ptr()) };
+    if r < 0 {
+        return Err(encode_err(
+            "cannot make the source frame writable",
+            ff::Error::from(r),
+        ));
+    }
+    Ok(())
+}
+
 impl Encoding {
     /// Sends `frame` (or the end of stream with `None`) and muxes the packets.
     fn send(&mut self, frame: Option<&VideoFrame>) -> Result<()> {
@@ -394,10 +411,7 @@ impl Encoding {
         let (h, w) = (self.src_shape[0], self.src_shape[1]);
         let row = bytes.len() / h.max(1);
         debug_assert_eq!(row % w.max(1), 0);
-        // SAFETY: only makes the frame's buffer unshared before we write it.
-        unsafe {
-            ffi::av_frame_make_writable(self.src.as_mut_ptr());
-        }
+        make_writable(&mut self.src)?;
         let stride = self.src.stride(0);
         let data = self.src.data_mut(0);
         for y in 0..h {
@@ -444,5 +458,23 @@ impl Writer for VideoWriter {
         // handle, which the core needs gone before it commits.
         drop(enc);
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_frame_that_cannot_be_made_writable_is_an_encode_error() {
+        crate::init();
+        // A frame without buffers: av_frame_make_writable fails (EINVAL).
+        let mut empty = VideoFrame::empty();
+        let e = make_writable(&mut empty).unwrap_err();
+        assert_eq!(e.kind(), imageio_core::ErrorKind::Encode, "{e}");
+        assert!(e.message().contains("writable"), "{e}");
+        // A frame with its own buffers is made writable.
+        let mut frame = VideoFrame::new(Pixel::RGB24, 4, 2);
+        make_writable(&mut frame).unwrap();
     }
 }

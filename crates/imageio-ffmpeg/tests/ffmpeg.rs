@@ -19,22 +19,12 @@ fn link() {
 /// The shared corpus (`IMAGEIO_CORPUS`, default `../shared/corpus` beside
 /// the workspace).
 fn corpus_root() -> PathBuf {
-    match std::env::var_os("IMAGEIO_CORPUS") {
-        Some(d) => PathBuf::from(d),
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus"),
-    }
+    imageio_core::test_corpus::root()
 }
 
 /// True when the corpus is there; otherwise says that `test` skips.
 fn corpus_present(test: &str) -> bool {
-    let ok = corpus_root().join("video").is_dir();
-    if !ok {
-        eprintln!(
-            "{test}: skipped: corpus not found at {} (set IMAGEIO_CORPUS)",
-            corpus_root().display()
-        );
-    }
-    ok
+    imageio_core::test_corpus::for_test(test, "video").is_some()
 }
 
 fn corpus(name: &str) -> PathBuf {

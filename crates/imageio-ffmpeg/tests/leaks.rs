@@ -40,11 +40,7 @@ fn data(name: &str) -> PathBuf {
 
 /// A file of the shared corpus (`IMAGEIO_CORPUS`, default `../shared/corpus`).
 fn corpus(name: &str) -> PathBuf {
-    std::env::var_os("IMAGEIO_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus"))
-        .join("video")
-        .join(name)
+    imageio_core::test_corpus::root().join("video").join(name)
 }
 
 /// Runs `f` `warmup` times (allocator and FFmpeg caches settle), then

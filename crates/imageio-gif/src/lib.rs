@@ -9,17 +9,40 @@
 //!   previous), transparent indices, local and global palettes, interlaced
 //!   frames; the canvas starts transparent black; parts of a frame outside
 //!   the screen are clipped; indices past the palette are opaque black;
-//! - RGB or RGBA is chosen once per file, `(H, W, 4)` iff a frame's graphic
-//!   control extension has the transparency flag, so frames always stack;
+//! - RGB or RGBA is chosen once per file, so frames always stack: RGBA only
+//!   when the composited canvas can show transparency, decided from the
+//!   block headers without decoding a pixel (so `improps` agrees with
+//!   `imread`). It can when a frame is drawn while part of the canvas is
+//!   unpainted and that frame does not cover the unpainted part with opaque
+//!   pixels, that is when
+//!   1. the first frame does not cover the screen, or
+//!   2. the first frame has a transparent index, or
+//!   3. a frame is disposed to background (or restored to a state with
+//!      unpainted pixels) and the next frame does not cover that area, or
+//!      has a transparent index (the last frame's disposal is never shown),
+//!      or
+//!   4. a frame's transparent pixels can fall on an area no earlier frame
+//!      has painted (the three cases above are where such areas come from).
+//!
+//!   Otherwise every canvas shown is opaque and the file reads as RGB: the
+//!   delta frames that Pillow, ffmpeg and gifsicle write (a full opaque
+//!   first frame, later frames with a transparent index for the unchanged
+//!   pixels) read as `(H, W, 3)`, as Pillow and Python's imageio return
+//!   them;
 //! - the decoder stays open in the plugin: reading frame `i + 1` after `i`
 //!   (`imiter`) continues from the kept canvas; reading backwards restarts;
-//! - `n_images`, the per-frame `duration` and `loop` come from a walk of the
-//!   blocks that skips the LZW data (no pixel is decoded); the screen and
-//!   every frame are checked against the request's
-//!   [`Limits`](imageio_core::Limits) before anything is allocated, a file
-//!   of more than [`MAX_IMAGES`](imageio_core::plugin::MAX_IMAGES) frames is
-//!   refused, and the `gif` crate's own memory limit is set to
-//!   `Limits::max_alloc`.
+//!   reading frame `i` decodes frames `0..=i` and nothing after them;
+//! - opening reads the logical screen descriptor only. The block headers
+//!   are scanned lazily, skipping the LZW data by sub-block lengths (no
+//!   pixel is decoded): as far as the RGB/RGBA question needs (to the first
+//!   frame that settles it as RGBA, else to the end), as far as a frame
+//!   index needs, and to the end for `n_images`, the metadata and
+//!   `Index::All`. The screen and every frame are checked against the
+//!   request's [`Limits`](imageio_core::Limits) before anything is
+//!   allocated, the scan stops at the data's end (a frame cut short is not
+//!   counted), a file of more than
+//!   [`MAX_IMAGES`](imageio_core::plugin::MAX_IMAGES) frames is refused, and
+//!   the `gif` crate's own memory limit is set to `Limits::max_alloc`.
 //!
 //! Metadata: `duration` (ms as f64, as stored in 10 ms units, a zero delay is 0; a
 //! list for the file, one value per frame), `loop` (the NETSCAPE count, 0 =
@@ -86,6 +109,7 @@
 //! assert_eq!(file.metadata(Index::At(1))?.get("duration"), Some(&Value::Float(200.0)));
 //! # Ok(()) }
 //! ```
+#![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 mod quant;
@@ -149,8 +173,9 @@ imageio_core::inventory::submit! {
 }
 
 /// Opens a GIF for reading. The core routes here only content that carries
-/// a GIF signature, so the opener walks the blocks straight away (a broken
-/// file is a decode error, not "not mine").
+/// a GIF signature, so the opener reads the logical screen descriptor
+/// straight away (a broken header is a decode error, not "not mine"); the
+/// frames are scanned when a read or a question needs them.
 pub fn open_read(request: &mut ReadRequest) -> imageio_core::Result<Box<dyn Reader>> {
     let data = request.bytes()?;
     Ok(Box::new(read::GifReader::open(data, request.limits())?))

@@ -1,10 +1,13 @@
-//! Reading: the `gif` crate's decoder (indexed output) kept open in the
-//! plugin, frames composited onto the logical screen by our own compositor.
+//! Reading: a lazy scan of the block headers (no LZW data decoded) that
+//! answers the RGB/RGBA question, the frame count, the delays and the loop
+//! count, each only as far as it is asked; the `gif` crate's decoder
+//! (indexed output) kept open in the plugin, frames composited onto the
+//! logical screen by our own compositor.
 
 use std::io::Cursor;
 use std::num::NonZeroU64;
 
-use gif::{ColorOutput, DecodeOptions, Decoder, DisposalMethod, Repeat};
+use gif::{ColorOutput, DecodeOptions, Decoder, DisposalMethod};
 use imageio_core::plugin::{Reader, MAX_IMAGES};
 use imageio_core::{
     DType, Error, ImageProperties, Limits, Metadata, NdImage, Options, Result, SharedBytes, Value,
@@ -19,23 +22,9 @@ pub(crate) fn gif_err(e: gif::DecodingError) -> Error {
     }
 }
 
-/// What the block walk found, without decoding pixels.
-struct Walk {
-    width: usize,
-    height: usize,
-    /// True when a frame has a transparent index (GCE flag): the output is RGBA.
-    alpha: bool,
-    /// Per-frame delays in ms (10 ms units as stored).
-    durations: Vec<u64>,
-    /// `Some(0)` forever, `Some(n)` NETSCAPE count `n`, `None` no loop block.
-    loop_count: Option<u64>,
-    background: Option<usize>,
-}
-
-fn options(limits: Limits, skip: bool) -> DecodeOptions {
+fn options(limits: Limits) -> DecodeOptions {
     let mut o = DecodeOptions::new();
     o.set_color_output(ColorOutput::Indexed);
-    o.skip_frame_decoding(skip);
     o.check_frame_consistency(false);
     o.set_memory_limit(gif::MemoryLimit::Bytes(
         NonZeroU64::new(limits.max_alloc.max(1)).expect("nonzero"),
@@ -43,59 +32,326 @@ fn options(limits: Limits, skip: bool) -> DecodeOptions {
     o
 }
 
-fn walk(data: &SharedBytes, limits: Limits) -> Result<Walk> {
-    // The logical screen descriptor, checked before the decoder reads on
-    // (a bomb is often a header alone, which would end in a read error).
-    if let Some(s) = data.get(6..10) {
-        let w = u16::from_le_bytes([s[0], s[1]]) as usize;
-        let h = u16::from_le_bytes([s[2], s[3]]) as usize;
-        limits.check_shape(&[h, w, 4], DType::U8)?;
-    }
-    let mut d = options(limits, true)
-        .read_info(Cursor::new(data.clone()))
-        .map_err(gif_err)?;
-    let (width, height) = (d.width() as usize, d.height() as usize);
-    limits.check_shape(&[height, width, 4], DType::U8)?;
-    let mut alpha = false;
-    let mut durations = Vec::new();
-    while let Some(f) = d.next_frame_info().map_err(gif_err)? {
-        // Frames are checked from their descriptor, before their data.
-        limits.check_dimensions(u64::from(f.width), u64::from(f.height))?;
-        alpha |= f.transparent.is_some();
-        durations.push(u64::from(f.delay) * 10);
-        // More frames than the core's cap is taken as a hostile file.
-        if durations.len() > MAX_IMAGES {
-            return Err(Error::limit(format!("GIF: more than {MAX_IMAGES} frames")));
+/// A rectangle of the screen (clipped to it); never empty when held in an
+/// `Option<Rect>` of the scan (an empty area is `None`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Rect {
+    left: usize,
+    top: usize,
+    width: usize,
+    height: usize,
+}
+
+impl Rect {
+    /// The frame rectangle `(left, top, width, height)` clipped to a screen
+    /// of `sw` x `sh`, as the compositor draws it.
+    fn clipped(fl: usize, ft: usize, fw: usize, fh: usize, sw: usize, sh: usize) -> Rect {
+        Rect {
+            left: fl.min(sw),
+            top: ft.min(sh),
+            width: (fl + fw).min(sw).saturating_sub(fl),
+            height: (ft + fh).min(sh).saturating_sub(ft),
         }
     }
-    if durations.is_empty() {
-        return Err(Error::decode("GIF: the file has no image"));
+
+    /// `Some(self)`, or `None` when it covers no pixel.
+    fn non_empty(self) -> Option<Rect> {
+        (self.width > 0 && self.height > 0).then_some(self)
     }
-    let loop_count = match d.repeat() {
-        Repeat::Infinite => Some(0),
-        // The gif crate reports a missing NETSCAPE block as Finite(0); a
-        // stored count of 0 means forever and is reported as Infinite.
-        Repeat::Finite(0) => None,
-        Repeat::Finite(n) => Some(u64::from(n)),
-    };
-    Ok(Walk {
-        width,
-        height,
-        alpha,
-        durations,
-        loop_count,
-        background: d.bg_color(),
+
+    /// Whether `self` covers every pixel of `other`.
+    fn contains(&self, other: &Rect) -> bool {
+        self.left <= other.left
+            && self.top <= other.top
+            && self.left + self.width >= other.left + other.width
+            && self.top + self.height >= other.top + other.height
+    }
+}
+
+/// The frame headers seen so far, and the transparency rule's state.
+///
+/// The rule (the crate docs): the composited canvas can show transparency,
+/// and the file reads as RGBA, when a frame is drawn while part of the
+/// canvas is unpainted (`hole`: the whole screen before frame 0, the area a
+/// frame disposed to background left, or the hole before a frame restored
+/// to previous) and that frame does not cover the hole or has a transparent
+/// index. Otherwise every canvas shown is opaque and the file reads as RGB.
+struct Scan {
+    width: usize,
+    height: usize,
+    /// Where the next block starts.
+    pos: usize,
+    /// The trailer, the end of the data, an incomplete frame or an unknown
+    /// block was reached: no frame after `delays.len()`.
+    done: bool,
+    /// Per-frame delays, in 10 ms units as stored.
+    delays: Vec<u16>,
+    /// `Some(0)` forever, `Some(n)` NETSCAPE count `n`, `None` no loop block
+    /// (seen so far).
+    loop_count: Option<u64>,
+    /// The background colour index (with a global colour table).
+    background: Option<usize>,
+    /// The graphic control extension waiting for the next image: disposal
+    /// method, transparency flag, delay.
+    gce: Option<(u8, bool, u16)>,
+    /// True once a frame can show transparency: the file is RGBA.
+    alpha: bool,
+    /// The unpainted area of the canvas before the next frame is drawn,
+    /// disposal of the last frame not yet applied.
+    hole: Option<Rect>,
+    /// The last frame's disposal method, rectangle and the hole before it
+    /// was drawn, applied when a next frame shows up (the last frame's
+    /// disposal is never shown).
+    pending: Option<(u8, Option<Rect>, Option<Rect>)>,
+}
+
+/// Reads `n` bytes at `pos`, `None` past the end.
+fn get(data: &[u8], pos: usize, n: usize) -> Option<&[u8]> {
+    data.get(pos..pos.checked_add(n)?)
+}
+
+/// Skips a chain of data sub-blocks at `pos`; the offset after its
+/// terminator, `None` when the data ends first.
+fn skip_sub_blocks(data: &[u8], mut pos: usize) -> Option<usize> {
+    loop {
+        let n = *data.get(pos)? as usize;
+        pos += 1;
+        if n == 0 {
+            return Some(pos);
+        }
+        pos = pos.checked_add(n)?;
+        if pos > data.len() {
+            return None;
+        }
+    }
+}
+
+impl Scan {
+    /// The logical screen descriptor; the scan positioned at the first block.
+    fn new(data: &[u8], limits: Limits) -> Result<Scan> {
+        let head = get(data, 0, 13).ok_or_else(|| Error::decode("GIF: the header is cut"))?;
+        if &head[..3] != b"GIF" {
+            return Err(Error::decode("GIF: no GIF signature"));
+        }
+        let width = u16::from_le_bytes([head[6], head[7]]) as usize;
+        let height = u16::from_le_bytes([head[8], head[9]]) as usize;
+        // Checked before anything is decoded (a bomb is often a header alone).
+        limits.check_shape(&[height, width, 4], DType::U8)?;
+        let flags = head[10];
+        let mut pos = 13;
+        let mut background = None;
+        if flags & 0x80 != 0 {
+            pos += 3 << ((flags & 7) + 1);
+            background = Some(head[11] as usize);
+        }
+        let screen = Rect::clipped(0, 0, width, height, width, height);
+        Ok(Scan {
+            width,
+            height,
+            pos,
+            done: false,
+            delays: Vec::new(),
+            loop_count: None,
+            background,
+            gce: None,
+            alpha: false,
+            hole: screen.non_empty(),
+            pending: None,
+        })
+    }
+
+    /// Reads blocks up to the end of the next image (its data skipped by
+    /// sub-block lengths, nothing decompressed), or marks the scan `done`.
+    /// Bounded by the data's length and [`MAX_IMAGES`].
+    fn step(&mut self, data: &[u8]) -> Result<()> {
+        while !self.done {
+            let Some(&kind) = data.get(self.pos) else {
+                self.done = true;
+                break;
+            };
+            match kind {
+                0x21 => {
+                    let Some(&label) = data.get(self.pos + 1) else {
+                        self.done = true;
+                        break;
+                    };
+                    let body = self.pos + 2;
+                    match (label, get(data, body, 6)) {
+                        (0xF9, Some(b)) if b[0] >= 4 => {
+                            let disposal = (b[1] >> 2) & 7;
+                            let delay = u16::from_le_bytes([b[2], b[3]]);
+                            self.gce = Some((disposal, b[1] & 1 != 0, delay));
+                        }
+                        (0xFF, _) => self.application(data, body),
+                        _ => {}
+                    }
+                    match skip_sub_blocks(data, body) {
+                        Some(p) => self.pos = p,
+                        None => self.done = true,
+                    }
+                }
+                0x2C => return self.image(data),
+                // The trailer, or a block no decoder can read on from.
+                _ => self.done = true,
+            }
+        }
+        Ok(())
+    }
+
+    /// An application extension at `body`: the NETSCAPE2.0 (or ANIMEXTS1.0)
+    /// loop count.
+    fn application(&mut self, data: &[u8], body: usize) {
+        let Some(b) = get(data, body, 16) else {
+            return;
+        };
+        let app = &b[1..12];
+        if b[0] == 11
+            && (app == b"NETSCAPE2.0" || app == b"ANIMEXTS1.0")
+            && b[12] >= 3
+            && b[13] == 1
+        {
+            self.loop_count = Some(u64::from(u16::from_le_bytes([b[14], b[15]])));
+        }
+    }
+
+    /// An image descriptor at `pos`: the frame is counted once its data is
+    /// complete, and the transparency rule is applied to it.
+    fn image(&mut self, data: &[u8]) -> Result<()> {
+        let Some(d) = get(data, self.pos + 1, 9) else {
+            self.done = true;
+            return Ok(());
+        };
+        let field = |i: usize| u16::from_le_bytes([d[i], d[i + 1]]) as usize;
+        let (fl, ft, fw, fh) = (field(0), field(2), field(4), field(6));
+        let flags = d[8];
+        let mut pos = self.pos + 10;
+        if flags & 0x80 != 0 {
+            pos += 3 << ((flags & 7) + 1);
+        }
+        // The LZW minimum code size, then the data sub-blocks.
+        let end = match skip_sub_blocks(data, pos + 1) {
+            Some(p) if pos < data.len() => p,
+            _ => {
+                self.done = true;
+                return Ok(());
+            }
+        };
+        self.pos = end;
+        let (disposal, transparent, delay) = self.gce.take().unwrap_or((0, false, 0));
+        if self.delays.len() >= MAX_IMAGES {
+            return Err(Error::limit(format!("GIF: more than {MAX_IMAGES} frames")));
+        }
+        self.delays.push(delay);
+        let rect = Rect::clipped(fl, ft, fw, fh, self.width, self.height).non_empty();
+        if self.alpha {
+            return Ok(());
+        }
+        // The previous frame's disposal, now that it is shown.
+        match self.pending.take() {
+            Some((2, r, _)) => self.hole = r,
+            Some((3, _, before)) => self.hole = before,
+            _ => {}
+        }
+        let before = self.hole;
+        if let Some(h) = self.hole {
+            if transparent || !rect.is_some_and(|r| r.contains(&h)) {
+                self.alpha = true;
+                return Ok(());
+            }
+        }
+        self.hole = None;
+        self.pending = Some((disposal, rect, before));
+        Ok(())
+    }
+
+    /// Scans until the RGB/RGBA question is settled.
+    fn settle_alpha(&mut self, data: &[u8]) -> Result<bool> {
+        while !self.alpha && !self.done {
+            self.step(data)?;
+        }
+        Ok(self.alpha)
+    }
+
+    /// Scans until frame `index` is known to exist or not.
+    fn has_frame(&mut self, data: &[u8], index: usize) -> Result<bool> {
+        while self.delays.len() <= index && !self.done {
+            self.step(data)?;
+        }
+        Ok(index < self.delays.len())
+    }
+
+    /// Scans to the end; the number of frames (an error when there is none).
+    fn finish(&mut self, data: &[u8]) -> Result<usize> {
+        while !self.done {
+            self.step(data)?;
+        }
+        if self.delays.is_empty() {
+            return Err(Error::decode("GIF: the file has no image"));
+        }
+        Ok(self.delays.len())
+    }
+}
+
+/// Below this many bytes left to scan, the header scan runs inline (a
+/// thread costs more than it saves).
+const PARALLEL_SCAN: usize = 256 * 1024;
+
+/// A frame's descriptor, graphic control and palette, its indices decoded.
+struct FrameHead {
+    /// Left, top, width, height as stored.
+    rect: (usize, usize, usize, usize),
+    transparent: Option<u8>,
+    dispose: DisposalMethod,
+    palette: [u8; 768],
+    palette_len: usize,
+}
+
+/// Decodes the next frame's indices into `indices` (resized to it).
+fn next_indices(
+    d: &mut Decoder<Cursor<SharedBytes>>,
+    indices: &mut Vec<u8>,
+    limits: Limits,
+) -> Result<FrameHead> {
+    let f = d
+        .next_frame_info()
+        .map_err(gif_err)?
+        .ok_or_else(|| Error::decode("GIF: fewer frames than counted"))?;
+    let rect = (
+        f.left as usize,
+        f.top as usize,
+        f.width as usize,
+        f.height as usize,
+    );
+    let (transparent, dispose) = (f.transparent, f.dispose);
+    limits.check_dimensions(rect.2 as u64, rect.3 as u64)?;
+    limits.check_alloc((rect.2 * rect.3) as u64)?;
+    let mut palette = [0u8; 768];
+    let src = d.palette().map_err(gif_err)?;
+    let palette_len = src.len().min(768);
+    palette[..palette_len].copy_from_slice(&src[..palette_len]);
+    indices.clear();
+    indices.resize(rect.2 * rect.3, 0);
+    d.read_into_buffer(indices).map_err(gif_err)?;
+    Ok(FrameHead {
+        rect,
+        transparent,
+        dispose,
+        palette,
+        palette_len,
     })
 }
 
-/// The read side: the walk, the decoder and the canvas of the last frame read.
+/// The read side: the scan, the decoder and the canvas of the last frame read.
 pub(crate) struct GifReader {
     data: SharedBytes,
     limits: Limits,
-    walk: Walk,
+    scan: Scan,
     decoder: Option<Decoder<Cursor<SharedBytes>>>,
-    /// RGBA canvas after compositing frame `next - 1`.
+    /// The canvas after compositing frame `next - 1`: RGB or RGBA as the
+    /// output (an RGB file's canvas is opaque wherever it is shown).
     canvas: Vec<u8>,
+    /// Samples per pixel of the canvas and the output, 3 or 4.
+    channels: usize,
     /// The index of the next frame the decoder yields.
     next: usize,
     /// How to dispose of the last frame drawn: method, rectangle, and the
@@ -105,61 +361,118 @@ pub(crate) struct GifReader {
     indices: Vec<u8>,
 }
 
-/// A frame rectangle, clipped to the screen.
-#[derive(Clone, Copy, Debug)]
-struct Rect {
-    left: usize,
-    top: usize,
-    width: usize,
-    height: usize,
-}
-
 impl GifReader {
+    /// Reads the logical screen descriptor; nothing else.
     pub(crate) fn open(data: SharedBytes, limits: Limits) -> Result<GifReader> {
-        let walk = walk(&data, limits)?;
+        let scan = Scan::new(&data, limits)?;
         Ok(GifReader {
             data,
             limits,
-            walk,
+            scan,
             decoder: None,
             canvas: Vec::new(),
+            channels: 0,
             next: 0,
             pending: None,
             indices: Vec::new(),
         })
     }
 
-    fn channels(&self) -> usize {
-        if self.walk.alpha {
+    /// 3 or 4, from the headers (scanned as far as the answer needs).
+    fn channels(&mut self) -> Result<usize> {
+        Ok(if self.scan.settle_alpha(&self.data)? {
             4
         } else {
             3
-        }
+        })
     }
 
+    /// Fails unless frame `index` exists.
+    fn check_index(&mut self, index: usize) -> Result<()> {
+        if self.scan.has_frame(&self.data, index)? {
+            return Ok(());
+        }
+        let n = self.scan.finish(&self.data)?;
+        Err(Error::index_out_of_range(index, Some(n)))
+    }
+
+    /// A new decoder before frame 0; the canvas is made with the first
+    /// frame, once the channels are known (see [`GifReader::advance`]).
     fn restart(&mut self) -> Result<()> {
-        let d = options(self.limits, false)
+        self.decoder = None;
+        let d = options(self.limits)
             .read_info(Cursor::new(self.data.clone()))
             .map_err(gif_err)?;
         self.decoder = Some(d);
+        self.channels = 0;
         self.canvas.clear();
-        self.canvas
-            .resize(self.walk.width * self.walk.height * 4, 0);
         self.next = 0;
         self.pending = None;
         Ok(())
     }
 
-    /// Decodes and composites the next frame onto the canvas.
+    /// Decodes and composites the next frame onto the canvas. The first
+    /// frame after a restart settles the channels: when much of the file is
+    /// left to scan, the header scan runs on a second thread while this one
+    /// decodes the frame's LZW data, so that reading frame 0 of a long file
+    /// costs about the larger of the two, not their sum.
     fn advance(&mut self) -> Result<()> {
-        let (sw, sh) = (self.walk.width, self.walk.height);
+        let frame = if self.channels == 0 {
+            let GifReader {
+                scan,
+                data,
+                decoder,
+                indices,
+                limits,
+                ..
+            } = self;
+            let bytes: &[u8] = data;
+            let decoder = decoder.as_mut().expect("decoder open");
+            let left = bytes.len().saturating_sub(scan.pos);
+            let parallel = !scan.alpha
+                && !scan.done
+                && left >= PARALLEL_SCAN
+                && std::thread::available_parallelism().is_ok_and(|n| n.get() > 1);
+            let frame = if parallel {
+                let (frame, settled) = std::thread::scope(|s| {
+                    let h = s.spawn(|| scan.settle_alpha(bytes));
+                    (next_indices(decoder, indices, *limits), h.join())
+                });
+                settled.map_err(|_| Error::internal("GIF: the header scan panicked"))??;
+                frame
+            } else {
+                scan.settle_alpha(bytes)?;
+                next_indices(decoder, indices, *limits)
+            };
+            self.channels = if self.scan.alpha { 4 } else { 3 };
+            let (w, h) = (self.scan.width, self.scan.height);
+            self.limits.check_alloc((w * h * self.channels) as u64)?;
+            self.canvas.clear();
+            self.canvas.resize(w * h * self.channels, 0);
+            frame?
+        } else {
+            let decoder = self.decoder.as_mut().expect("decoder open");
+            next_indices(decoder, &mut self.indices, self.limits)?
+        };
+        if self.channels == 4 {
+            self.composite::<4>(frame);
+        } else {
+            self.composite::<3>(frame);
+        }
+        Ok(())
+    }
+
+    /// Draws the frame whose indices are in `indices` onto the canvas, after
+    /// disposing of the previous one.
+    fn composite<const C: usize>(&mut self, f: FrameHead) {
+        let (sw, sh) = (self.scan.width, self.scan.height);
         // Dispose of the previous frame first.
         if let Some((method, r, saved)) = self.pending.take() {
             match method {
                 DisposalMethod::Background => {
                     for y in r.top..r.top + r.height {
-                        let row = (y * sw + r.left) * 4;
-                        self.canvas[row..row + r.width * 4].fill(0);
+                        let row = (y * sw + r.left) * C;
+                        self.canvas[row..row + r.width * C].fill(0);
                     }
                 }
                 DisposalMethod::Previous => {
@@ -170,90 +483,57 @@ impl GifReader {
                 _ => {}
             }
         }
-        let d = self.decoder.as_mut().expect("decoder open");
-        let f = d
-            .next_frame_info()
-            .map_err(gif_err)?
-            .ok_or_else(|| Error::decode("GIF: fewer frames than counted"))?;
-        let (fl, ft, fw, fh) = (
-            f.left as usize,
-            f.top as usize,
-            f.width as usize,
-            f.height as usize,
-        );
-        let transparent = f.transparent.map(usize::from);
-        let dispose = f.dispose;
-        self.limits.check_dimensions(fw as u64, fh as u64)?;
-        self.limits.check_alloc((fw * fh) as u64)?;
-        // 256 RGBA entries; indices past the palette are opaque black.
-        let mut lut = [[0u8, 0, 0, 255]; 256];
-        for (e, c) in lut
-            .iter_mut()
-            .zip(d.palette().map_err(gif_err)?.chunks_exact(3))
-        {
-            *e = [c[0], c[1], c[2], 255];
+        let FrameHead {
+            rect: (fl, ft, fw, fh),
+            transparent,
+            dispose,
+            palette,
+            palette_len,
+        } = f;
+        // 256 entries, alpha 255; indices past the palette are opaque black.
+        let mut lut = [[0u8; C]; 256];
+        for (e, c) in lut.iter_mut().zip(palette[..palette_len].chunks_exact(3)) {
+            e[..3].copy_from_slice(c);
         }
-        if let Some(t) = transparent {
-            lut[t][3] = 0;
+        if C == 4 {
+            for e in lut.iter_mut() {
+                e[C - 1] = 255;
+            }
         }
-        self.indices.clear();
-        self.indices.resize(fw * fh, 0);
-        d.read_into_buffer(&mut self.indices).map_err(gif_err)?;
-        // Clip the frame to the screen.
-        let r = Rect {
-            left: fl.min(sw),
-            top: ft.min(sh),
-            width: (fl + fw).min(sw).saturating_sub(fl),
-            height: (ft + fh).min(sh).saturating_sub(ft),
-        };
+        let r = Rect::clipped(fl, ft, fw, fh, sw, sh);
         let saved = (dispose == DisposalMethod::Previous).then(|| self.canvas.clone());
         for y in 0..r.height {
             let src = &self.indices[y * fw..y * fw + r.width];
-            let row = ((r.top + y) * sw + r.left) * 4;
-            let dst = &mut self.canvas[row..row + r.width * 4];
-            for (px, &i) in dst.chunks_exact_mut(4).zip(src) {
-                let c = lut[i as usize];
-                if c[3] != 0 {
-                    px.copy_from_slice(&c);
+            let row = ((r.top + y) * sw + r.left) * C;
+            let dst = &mut self.canvas[row..row + r.width * C];
+            match transparent {
+                None => {
+                    for (px, &i) in dst.chunks_exact_mut(C).zip(src) {
+                        px.copy_from_slice(&lut[i as usize]);
+                    }
+                }
+                Some(t) => {
+                    for (px, &i) in dst.chunks_exact_mut(C).zip(src) {
+                        if i != t {
+                            px.copy_from_slice(&lut[i as usize]);
+                        }
+                    }
                 }
             }
         }
         self.pending = Some((dispose, r, saved));
         self.next += 1;
-        Ok(())
     }
 
     fn output(&self) -> Result<NdImage> {
-        let (w, h) = (self.walk.width, self.walk.height);
-        let mut v = Vec::new();
-        self.append_output(&mut v);
-        NdImage::from_shape_vec(&[h, w, self.channels()], v)
-    }
-
-    /// Appends the canvas as returned (RGBA, or RGB when no frame is
-    /// transparent) to `out`.
-    fn append_output(&self, out: &mut Vec<u8>) {
-        if self.walk.alpha {
-            out.extend_from_slice(&self.canvas);
-        } else {
-            let start = out.len();
-            out.resize(start + self.canvas.len() / 4 * 3, 0);
-            for (d, s) in out[start..]
-                .chunks_exact_mut(3)
-                .zip(self.canvas.chunks_exact(4))
-            {
-                d.copy_from_slice(&s[..3]);
-            }
-        }
+        let (w, h) = (self.scan.width, self.scan.height);
+        NdImage::from_shape_vec(&[h, w, self.channels], self.canvas.clone())
     }
 }
 
 impl Reader for GifReader {
     fn read(&mut self, index: usize, _options: &Options) -> Result<NdImage> {
-        let n = self.walk.durations.len();
-        if index >= n {
-            return Err(Error::index_out_of_range(index, Some(n)));
-        }
+        self.check_index(index)?;
         if self.decoder.is_none() || index + 1 < self.next {
             self.restart()?;
         }
@@ -271,12 +551,12 @@ impl Reader for GifReader {
     }
 
     fn n_images(&mut self) -> Result<Option<usize>> {
-        Ok(Some(self.walk.durations.len()))
+        Ok(Some(self.scan.finish(&self.data)?))
     }
 
     fn read_all(&mut self, _options: &Options, limits: Limits) -> Result<NdImage> {
-        let n = self.walk.durations.len();
-        let shape = [n, self.walk.height, self.walk.width, self.channels()];
+        let n = self.scan.finish(&self.data)?;
+        let shape = [n, self.scan.height, self.scan.width, self.channels()?];
         limits.check_shape(&shape, DType::U8)?;
         // Every frame composited in order, appended to one buffer: no array
         // per frame, no stacking copy.
@@ -289,54 +569,70 @@ impl Reader for GifReader {
                 self.decoder = None;
                 return Err(e);
             }
-            self.append_output(&mut bytes);
+            bytes.extend_from_slice(&self.canvas);
         }
         NdImage::from_shape_vec(&shape, bytes)
     }
 
     fn properties(&mut self, index: usize, _options: &Options) -> Result<ImageProperties> {
-        let n = self.walk.durations.len();
-        if index >= n {
-            return Err(Error::index_out_of_range(index, Some(n)));
-        }
+        self.check_index(index)?;
         Ok(ImageProperties::new(
-            vec![self.walk.height, self.walk.width, self.channels()],
+            vec![self.scan.height, self.scan.width, self.channels()?],
             DType::U8,
         ))
     }
 
     fn metadata(&mut self, index: Option<usize>, _options: &Options) -> Result<Metadata> {
+        let n = self.scan.finish(&self.data)?;
+        let ms = |d: u16| f64::from(d) * 10.0;
         let mut m = Metadata::new();
         m.insert("format", "GIF");
-        let n = self.walk.durations.len();
         m.insert("n_images", n);
-        m.insert("loop_present", self.walk.loop_count.is_some());
-        if let Some(l) = self.walk.loop_count {
+        m.insert("loop_present", self.scan.loop_count.is_some());
+        if let Some(l) = self.scan.loop_count {
             m.insert("loop", l);
         }
-        if let Some(b) = self.walk.background {
+        if let Some(b) = self.scan.background {
             m.insert("background", b);
         }
         match index {
             Some(i) => {
                 let d = self
-                    .walk
-                    .durations
+                    .scan
+                    .delays
                     .get(i)
                     .ok_or_else(|| Error::index_out_of_range(i, Some(n)))?;
-                m.insert("duration", *d as f64);
+                m.insert("duration", ms(*d));
             }
             None => m.insert(
                 "duration",
-                Value::List(
-                    self.walk
-                        .durations
-                        .iter()
-                        .map(|&d| (d as f64).into())
-                        .collect(),
-                ),
+                Value::List(self.scan.delays.iter().map(|&d| ms(d).into()).collect()),
             ),
         }
         Ok(m)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rect_clipping_and_containment() {
+        let r = Rect::clipped(2, 1, 3, 3, 4, 3);
+        assert_eq!((r.left, r.top, r.width, r.height), (2, 1, 2, 2));
+        assert_eq!(Rect::clipped(10, 10, 2, 2, 4, 3).non_empty(), None);
+        let screen = Rect::clipped(0, 0, 4, 3, 4, 3);
+        assert!(screen.contains(&r));
+        assert!(!r.contains(&screen));
+        assert!(r.contains(&r));
+    }
+
+    #[test]
+    fn sub_blocks_are_skipped_by_length_and_cut_data_is_none() {
+        let d = [2, 9, 9, 1, 9, 0, 0x3B];
+        assert_eq!(skip_sub_blocks(&d, 0), Some(6));
+        assert_eq!(skip_sub_blocks(&d[..5], 0), None);
+        assert_eq!(skip_sub_blocks(&[200, 1, 2], 0), None);
     }
 }

@@ -146,6 +146,7 @@
 //! assert_eq!(back.shape(), &[16, 24, 3]);
 //! # Ok(()) }
 //! ```
+#![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 mod exif;

@@ -239,6 +239,10 @@ pub(crate) fn dc_scans_only(data: &[u8]) -> Option<Vec<u8>> {
             break;
         }
         let len = u16::from_be_bytes([data[pos + 2], data[pos + 3]]) as usize;
+        if len < 2 {
+            // A segment length counts its own two bytes: 0 or 1 is damage.
+            return None;
+        }
         let seg_end = pos + 2 + len;
         let segment = data.get(pos..seg_end)?;
         if marker != 0xDA {
@@ -248,7 +252,7 @@ pub(crate) fn dc_scans_only(data: &[u8]) -> Option<Vec<u8>> {
         }
         // The scan's spectral selection, then its entropy-coded data up to
         // the next marker that is not a stuffed byte or a restart.
-        let body = &segment[4..];
+        let body = segment.get(4..)?;
         let ns = *body.first()? as usize;
         let se = *body.get(2 + 2 * ns)?;
         let mut end = seg_end;
@@ -308,6 +312,25 @@ mod tests {
         assert_eq!(h.density, Some((1, 72, 96)));
         assert_eq!(h.comments, vec![&b"hello"[..]]);
         assert_eq!(h.icc_profile().unwrap(), b"hello world");
+    }
+
+    #[test]
+    fn damaged_scan_headers_give_up_instead_of_panicking() {
+        // A progressive file whose SOS declares a length of 0, 1 or 2 (no
+        // room for its component count): the DC-only copy gives up and the
+        // decoder, not this walk, reports the damage.
+        for len in [0u8, 1, 2, 3] {
+            let mut d = sample();
+            let sos = d.len() - 14;
+            assert_eq!(d[sos..sos + 2], [0xFF, 0xDA]);
+            d[sos + 2] = 0;
+            d[sos + 3] = len;
+            assert_eq!(dc_scans_only(&d), None, "SOS length {len}");
+        }
+        // The intact sample is copied with its DC scan.
+        let d = sample();
+        let dc = dc_scans_only(&d).unwrap();
+        assert_eq!(dc.len(), d.len() + 2);
     }
 
     #[test]

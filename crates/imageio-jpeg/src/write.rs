@@ -5,7 +5,7 @@
 use std::io::Write;
 
 use imageio_core::plugin::{dpi_option, image_dims, Output, Writer};
-use imageio_core::{DType, Error, NdImage, Options, Result, Value};
+use imageio_core::{DType, Error, Hint, NdImage, Options, Result, Value};
 use jpeg_encoder::{ColorType, Encoder, PixelDensity, PixelDensityUnit, SamplingFactor};
 
 /// The default quality (as Pillow and Python imageio).
@@ -77,10 +77,10 @@ fn quality(options: &Options) -> Result<u8> {
 fn pixels(image: &NdImage, drop_alpha: bool) -> Result<(Vec<u8>, u16, u16, ColorType)> {
     if image.dtype() != DType::U8 {
         return Err(Error::unsupported(format!(
-            "JPEG stores 8-bit samples: cast the {} array to u8 first (12-bit JPEG writing is \
-             not available)",
+            "JPEG stores 8-bit samples, not {} (12-bit JPEG writing is not available)",
             image.dtype()
-        )));
+        ))
+        .with_hint(Hint::Cast(vec![DType::U8])));
     }
     let (h, w, c) = image_dims(image.shape(), 4, "JPEG")?;
     let (Ok(w16), Ok(h16)) = (u16::try_from(w), u16::try_from(h)) else {
@@ -93,10 +93,12 @@ fn pixels(image: &NdImage, drop_alpha: bool) -> Result<(Vec<u8>, u16, u16, Color
     }
     if (c == 2 || c == 4) && !drop_alpha {
         return Err(Error::unsupported(format!(
-            "JPEG has no alpha channel: pass drop_alpha=true to write the {} channels without \
-             it, or convert the image first",
+            "JPEG has no alpha channel (the image is {}+alpha)",
             if c == 2 { "gray" } else { "RGB" }
-        )));
+        ))
+        .with_hint(Hint::DropAlpha {
+            option: Some("drop_alpha"),
+        }));
     }
     let a = image
         .view::<u8>()

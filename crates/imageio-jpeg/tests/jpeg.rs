@@ -8,26 +8,15 @@ use imageio::{
     NdImage, ReadOptions, Value, WriteOptions,
 };
 
-/// The shared corpus (`IMAGEIO_CORPUS`, default `../shared/corpus` from the
-/// workspace root).
+/// The shared corpus (`IMAGEIO_CORPUS`, default `../shared/corpus` beside
+/// the workspace).
 fn corpus_root() -> std::path::PathBuf {
-    std::env::var_os("IMAGEIO_CORPUS")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| {
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus")
-        })
+    imageio_core::test_corpus::root()
 }
 
 /// True when the corpus is there; otherwise says that `test` skips.
 fn corpus_present(test: &str) -> bool {
-    let ok = corpus_root().join("jpeg").is_dir();
-    if !ok {
-        eprintln!(
-            "{test}: skipped: corpus not found at {} (set IMAGEIO_CORPUS)",
-            corpus_root().display()
-        );
-    }
-    ok
+    imageio_core::test_corpus::for_test(test, "jpeg").is_some()
 }
 
 fn corpus(rel: &str) -> std::path::PathBuf {
@@ -794,4 +783,31 @@ fn alpha_needs_drop_alpha_and_depth_must_be_8() {
         let e = imencode_with(&rgb, ".jpg", &wopts().option(k, v)).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::InvalidOption, "{k}");
     }
+}
+
+#[test]
+fn progressive_scan_headers_of_length_0_or_1_fail_cleanly_at_every_scale() {
+    // A progressive file whose first SOS declares length 0 or 1: the DC-only
+    // walk of `scale=0.125` indexed past the segment and panicked.
+    let px: Vec<u8> = (0..32 * 24 * 3).map(|i| (i * 7 % 251) as u8).collect();
+    let mut file = Vec::new();
+    let mut enc = jpeg_encoder::Encoder::new(&mut file, 90);
+    enc.set_progressive(true);
+    enc.encode(&px, 32, 24, jpeg_encoder::ColorType::Rgb)
+        .unwrap();
+    let sos = file.windows(2).position(|w| w == [0xFF, 0xDA]).unwrap();
+    for len in [0u8, 1] {
+        let mut bad = file.clone();
+        bad[sos + 2] = 0;
+        bad[sos + 3] = len;
+        for scale in [1.0, 0.5, 0.25, 0.125] {
+            match imdecode_with(&bad, &jpeg().option("scale", scale)) {
+                Ok(img) => assert_eq!(img.shape()[2], 3),
+                Err(e) => assert_eq!(e.kind(), ErrorKind::Decode, "len {len} scale {scale}: {e}"),
+            }
+        }
+    }
+    // The intact file reads at 1/8 as 4x3.
+    let img = imdecode_with(&file, &jpeg().option("scale", 0.125)).unwrap();
+    assert_eq!(img.shape(), &[3, 4, 3]);
 }

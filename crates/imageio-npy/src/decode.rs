@@ -14,17 +14,14 @@ use crate::header::{self, Header, Stored};
 
 /// Checks the array `h` describes against `limits`, before allocating it.
 ///
-/// NPY arrays need not be images, so the image-axis limits (width, height,
-/// pixels) apply only to arrays of two axes or more; the allocation limit
-/// always applies.
+/// NPY arrays need not be images (a (2000000, 3) table of points is an
+/// ordinary one), so the image-axis limits (width, height, pixels) do not
+/// apply: the allocation limit does, and the data must be in the file (the
+/// positioned read checks it before allocating).
 pub(crate) fn check_limits(h: &Header, limits: &Limits) -> Result<()> {
     let n = h.len()?;
     let bytes = (n as u64).saturating_mul(h.stored.dtype().size() as u64);
-    limits.check_alloc(bytes)?;
-    if h.shape.len() >= 2 {
-        limits.check_shape(&h.shape, h.stored.dtype())?;
-    }
-    Ok(())
+    limits.check_alloc(bytes)
 }
 
 /// Decodes the data of an NPY file whose header is `h`, read at its offset

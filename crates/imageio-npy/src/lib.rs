@@ -36,9 +36,9 @@
 //! machine's order is read with positioned reads at its data offset into an
 //! array that is never zeroed first (the file is not memory-mapped: see
 //! [`ReadRequest::random_access`](imageio_core::plugin::ReadRequest::random_access)),
-//! which is as fast as numpy's `np.load`. Arrays of two axes or more are
-//! checked like images (`Limits::check_shape`); every array against
-//! `max_alloc`.
+//! which is as fast as numpy's `np.load`. Arrays need not be images, so
+//! only `max_alloc` bounds them (the image-axis limits would refuse a
+//! `(2000000, 3)` table as "too tall").
 //!
 //! Writing uses the `ndarray-npy` crate. One `write` to `.npy` writes one
 //! array, of any shape; a stack (`is_batch`) is written whole, as one array; a
@@ -61,6 +61,7 @@
 //! assert_eq!(immeta(&path)?.get("dtype").and_then(|v| v.as_str()), Some("float32"));
 //! # Ok(()) }
 //! ```
+#![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 mod decode;

@@ -3,7 +3,7 @@
 //! numpy (compared to values read with numpy), and hostile input.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use imageio::ndarray::{ArrayD, IxDyn};
 use imageio::{
@@ -197,13 +197,29 @@ fn hostile_headers_fail_cleanly_and_small() {
     };
     let e = imread_with(&big, &ReadOptions::new().limits(small)).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::LimitExceeded, "{e}");
+    // Arrays need not be images: the image-axis limits do not apply, so a
+    // (2000000, 3) f32 table (24 MB, "2000000 pixels tall") reads.
     let narrow = imageio::Limits {
         max_width: 100,
+        max_height: 100,
+        max_pixels: 100,
         ..imageio::Limits::default()
     };
-    let e = imread_with(&big, &ReadOptions::new().limits(narrow)).unwrap_err();
-    assert_eq!(e.kind(), ErrorKind::LimitExceeded, "{e}");
+    assert_eq!(
+        imread_with(&big, &ReadOptions::new().limits(narrow))
+            .unwrap()
+            .shape(),
+        &[300, 400]
+    );
     assert_eq!(imageio::imdecode(&big).unwrap().shape(), &[300, 400]);
+    let table: Vec<u8> = (0..2_000_000u32 * 3)
+        .flat_map(|i| (i as f32).to_le_bytes())
+        .collect();
+    let points = imageio::imdecode(&npy("<f4", false, "(2000000, 3)", &table)).unwrap();
+    assert_eq!(points.shape(), &[2_000_000, 3]);
+    assert_eq!(points.dtype(), DType::F32);
+    let v = points.view::<f32>().unwrap();
+    assert_eq!(v[[1_999_999, 2]], 5_999_999.0);
     // Properties answer from the header, but do not vouch for a file without its data.
     assert_eq!(improps(bomb).unwrap_err().kind(), ErrorKind::Decode);
     let e = improps(npy("<u2", false, "(4, 4)", &[7; 31])).unwrap_err();
@@ -304,18 +320,8 @@ fn zip_content_is_an_npz_only_when_a_closer_look_says_so() {
 }
 
 fn corpus() -> Option<PathBuf> {
-    let root = std::env::var_os("IMAGEIO_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus"));
-    if root.join("npy").is_dir() {
-        Some(root)
-    } else {
-        eprintln!(
-            "note: corpus not found at {} (set IMAGEIO_CORPUS); skipping",
-            root.display()
-        );
-        None
-    }
+    let test = std::thread::current().name().unwrap_or("npy").to_owned();
+    imageio_core::test_corpus::for_test(&test, "npy")
 }
 
 fn flat<T: imageio::Element>(img: NdImage) -> Vec<T> {

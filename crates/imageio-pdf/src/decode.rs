@@ -746,9 +746,10 @@ fn dct(doc: &Document, dict: &Dictionary, data: &[u8], limits: &Limits) -> Resul
     limits.check_shape(&shape, if wide { DType::U16 } else { DType::U8 })?;
     let mut px = dec.decode().map_err(crate::decode_err)?;
     if wide {
+        // jpeg-decoder hands 16-bit samples over in native byte order.
         let v: Vec<u16> = px
             .chunks_exact(2)
-            .map(|c| u16::from_be_bytes([c[0], c[1]]))
+            .map(|c| u16::from_ne_bytes([c[0], c[1]]))
             .collect();
         return NdImage::from_shape_vec(&shape, v);
     }

@@ -64,9 +64,11 @@
 //! assert_eq!(page.shape(), &[40, 60, 3]); // 30x20 points at 144 dpi
 //! # Ok(()) }
 //! ```
+#![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 mod decode;
+mod forms;
 mod read;
 mod render;
 mod write;

@@ -41,6 +41,15 @@ pub(crate) struct PdfReader {
 
 const MAX_FORM_DEPTH: u32 = 12;
 
+/// What a page walk has met: image XObjects (each placed once) and Form
+/// XObjects (each walked once, so that forms drawing themselves or each other
+/// many times cost one walk each).
+#[derive(Default)]
+struct Seen {
+    images: HashSet<ObjectId>,
+    forms: HashSet<ObjectId>,
+}
+
 impl PdfReader {
     pub(crate) fn open(bytes: SharedBytes, limits: Limits) -> Result<PdfReader> {
         let options = LoadOptions {
@@ -98,6 +107,35 @@ impl PdfReader {
     }
 
     fn find_images(&self, page_id: ObjectId) -> Result<Vec<Placed>> {
+        let res = self.page_resources(page_id)?;
+        let content = self
+            .doc
+            .get_page_content_with_limit(page_id, self.budget())
+            .map_err(decode::lopdf_err)?;
+        let mut out = Vec::new();
+        let mut seen = Seen::default();
+        let walked = self.walk(&content, &res, IDENTITY, 0, &mut out, &mut seen);
+        if walked.is_err() && out.is_empty() {
+            // Unparseable content: fall back to the images in the resources.
+            if let Some(xobjects) = res.get(b"XObject").ok().and_then(|o| o.as_dict().ok()) {
+                for (_, v) in xobjects.iter() {
+                    if let Ok(id) = v.as_reference() {
+                        if self.is_image(id) && seen.images.insert(id) {
+                            out.push(Placed {
+                                source: Source::XObject(id),
+                                ctm: IDENTITY,
+                            });
+                        }
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// The page's resources (its own and inherited ones merged, the nearest
+    /// winning): the XObject and ColorSpace dictionaries.
+    fn page_resources(&self, page_id: ObjectId) -> Result<Dictionary> {
         let doc = &self.doc;
         let (own, inherited) = doc.get_page_resources(page_id).map_err(decode::lopdf_err)?;
         // Merge the resource dictionaries, the nearest winning.
@@ -130,28 +168,7 @@ impl PdfReader {
                 }
             }
         }
-        let content = doc
-            .get_page_content_with_limit(page_id, self.budget())
-            .map_err(decode::lopdf_err)?;
-        let mut out = Vec::new();
-        let mut seen = HashSet::new();
-        let walked = self.walk(&content, &res, IDENTITY, 0, &mut out, &mut seen);
-        if walked.is_err() && out.is_empty() {
-            // Unparseable content: fall back to the images in the resources.
-            if let Some(xobjects) = res.get(b"XObject").ok().and_then(|o| o.as_dict().ok()) {
-                for (_, v) in xobjects.iter() {
-                    if let Ok(id) = v.as_reference() {
-                        if self.is_image(id) && seen.insert(id) {
-                            out.push(Placed {
-                                source: Source::XObject(id),
-                                ctm: IDENTITY,
-                            });
-                        }
-                    }
-                }
-            }
-        }
-        Ok(out)
+        Ok(res)
     }
 
     fn is_image(&self, id: ObjectId) -> bool {
@@ -174,7 +191,7 @@ impl PdfReader {
         base: [f64; 6],
         depth: u32,
         out: &mut Vec<Placed>,
-        seen: &mut HashSet<ObjectId>,
+        seen: &mut Seen,
     ) -> Result<()> {
         let doc = &self.doc;
         let ops = Content::decode(content).map_err(decode::lopdf_err)?;
@@ -221,13 +238,16 @@ impl PdfReader {
                         continue;
                     };
                     match stream.dict.get(b"Subtype").and_then(Object::as_name) {
-                        Ok(b"Image") if seen.insert(id) => {
+                        Ok(b"Image") if seen.images.insert(id) => {
                             out.push(Placed {
                                 source: Source::XObject(id),
                                 ctm,
                             });
                         }
-                        Ok(b"Form") if depth < MAX_FORM_DEPTH => {
+                        // Each form is walked once per page: a form drawn
+                        // again (or drawing itself) adds no new XObject, and
+                        // walking it again would make the work exponential.
+                        Ok(b"Form") if depth < MAX_FORM_DEPTH && seen.forms.insert(id) => {
                             let m: Vec<f64> = stream
                                 .dict
                                 .get(b"Matrix")

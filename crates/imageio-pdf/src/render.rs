@@ -54,6 +54,7 @@ pub(crate) fn render(
     }
     let c = if transparent { 4 } else { 3 };
     limits.check_shape(&[h as usize, w as usize, 4], DType::U8)?;
+    crate::forms::check_render_work(page, index)?;
     let cache = RenderCache::new();
     let pixmap = hayro::render(
         page,

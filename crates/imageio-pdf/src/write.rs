@@ -2,7 +2,7 @@
 //! XObject, soft mask for alpha, content stream, page, page tree, catalog).
 
 use imageio_core::plugin::{image_dims, Output, Writer};
-use imageio_core::{DType, Error, NdImage, Options, Result, Value};
+use imageio_core::{DType, Error, Hint, NdImage, Options, Result, Value};
 use lopdf::{dictionary, Document, Object, ObjectId, Stream};
 
 /// An open PDF being written: each image is encoded into its page objects
@@ -60,8 +60,9 @@ fn planes(image: NdImage) -> Result<Planes> {
         }
         other => {
             return Err(Error::unsupported(format!(
-                "pdf: pages hold u8 or u16 images, not {other:?}; cast the array first"
-            )))
+                "pdf: pages hold u8 or u16 images, not {other}"
+            ))
+            .with_hint(Hint::Cast(vec![DType::U16, DType::U8])))
         }
     };
     let mut color = Vec::with_capacity(width * height * colors * (bpc as usize / 8));

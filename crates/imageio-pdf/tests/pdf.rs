@@ -10,18 +10,8 @@ use imageio::{
 use lopdf::{dictionary, Document, Object, Stream};
 
 fn corpus(name: &str) -> Option<PathBuf> {
-    let root = std::env::var_os("IMAGEIO_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus")
-        });
-    let p = root.join("pdf").join(name);
-    if p.exists() {
-        Some(p)
-    } else {
-        eprintln!("note: {} absent, test skipped", p.display());
-        None
-    }
+    let test = std::thread::current().name().unwrap_or("pdf").to_owned();
+    imageio_core::test_corpus::for_test(&test, "pdf").map(|root| root.join("pdf").join(name))
 }
 
 fn opts() -> ReadOptions {
@@ -249,10 +239,22 @@ fn pdf_with_image(stream: Stream) -> Vec<u8> {
         dictionary! {},
         b"q 100 0 0 100 0 0 cm /Im0 Do Q".to_vec(),
     ));
+    let xobjects = dictionary! { "Im0" => img };
+    finish_one_page(doc, pages_id, content, xobjects)
+}
+
+/// Adds the one page of `doc` (drawing `content` with `xobjects`), its page
+/// tree `pages_id` and the catalog, and saves the document.
+fn finish_one_page(
+    mut doc: Document,
+    pages_id: lopdf::ObjectId,
+    content: lopdf::ObjectId,
+    xobjects: lopdf::Dictionary,
+) -> Vec<u8> {
     let page = doc.add_object(dictionary! {
         "Type" => "Page", "Parent" => pages_id,
         "MediaBox" => vec![0.into(), 0.into(), 100.into(), 100.into()],
-        "Resources" => dictionary! { "XObject" => dictionary! { "Im0" => img } },
+        "Resources" => dictionary! { "XObject" => xobjects },
         "Contents" => content,
     });
     doc.objects.insert(
@@ -434,4 +436,205 @@ fn damaged_files_fail_cleanly() {
             }
         }
     }
+}
+
+/// A one-page PDF whose page draws the Form XObject `/F`, and the form
+/// draws itself four times and a 2x2 image: through its own resources, or
+/// (`own_resources` false) through the page's, which it inherits.
+fn self_drawing_form(own_resources: bool) -> Vec<u8> {
+    let mut doc = Document::with_version("1.5");
+    let pages_id = doc.new_object_id();
+    let img = doc.add_object(Stream::new(image_dict(2, 2), vec![1, 2, 3, 4]));
+    let form_id = doc.new_object_id();
+    let mut form_dict = dictionary! {
+        "Type" => "XObject", "Subtype" => "Form",
+        "BBox" => vec![0.into(), 0.into(), 1.into(), 1.into()],
+    };
+    if own_resources {
+        form_dict.set(
+            "Resources",
+            dictionary! { "XObject" => dictionary! { "F" => form_id, "Im0" => img } },
+        );
+    }
+    let form = Stream::new(form_dict, b"/F Do /F Do /F Do /F Do /Im0 Do".to_vec());
+    doc.objects.insert(form_id, Object::Stream(form));
+    let content = doc.add_object(Stream::new(dictionary! {}, b"/F Do".to_vec()));
+    finish_one_page(
+        doc,
+        pages_id,
+        content,
+        dictionary! { "F" => form_id, "Im0" => img },
+    )
+}
+
+#[test]
+fn a_form_that_draws_itself_is_walked_once() {
+    // Before the fix the walk re-descended every `Do` to depth 12: 4^12
+    // walks, far past any time limit. Now each form is walked once per page.
+    for own_resources in [true, false] {
+        let bytes = self_drawing_form(own_resources);
+        assert!(bytes.len() < 2048);
+        let start = std::time::Instant::now();
+        let img = imdecode_with(&bytes, &opts()).unwrap();
+        assert_eq!(img.shape(), &[2, 2]);
+        assert_eq!(u8s(&img), vec![1, 2, 3, 4]);
+        let meta = immeta_with(&bytes, &opts()).unwrap();
+        assert!(!meta.is_empty());
+        let all: Vec<NdImage> = imageio::imiter_with(&bytes, &opts().option("images", "all"))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(all.len(), 1);
+        // Rendering: through the page's resources hayro would draw the form
+        // 4^50 times, and the page is refused, clearly, instead. (hayro does
+        // not resolve a form in its own resources, so that one renders.)
+        let rendered = imdecode_with(&bytes, &opts().option("render", true).option("dpi", 36.0));
+        if own_resources {
+            assert_eq!(rendered.unwrap().shape(), &[50, 50, 3]);
+        } else {
+            let e = rendered.unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::LimitExceeded, "{e}");
+            assert!(e.to_string().contains("refused to render"), "{e}");
+        }
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(5),
+            "took {:?}",
+            start.elapsed()
+        );
+    }
+    // A form drawn a few times, nested a few levels, still renders.
+    let mut doc = Document::with_version("1.5");
+    let pages_id = doc.new_object_id();
+    let img = doc.add_object(Stream::new(image_dict(2, 2), vec![0, 85, 170, 255]));
+    let inner = doc.add_object(Stream::new(
+        dictionary! {
+            "Type" => "XObject", "Subtype" => "Form",
+            "BBox" => vec![0.into(), 0.into(), 1.into(), 1.into()],
+        },
+        b"q 1 0 0 1 0 0 cm /Im0 Do Q".to_vec(),
+    ));
+    let outer = doc.add_object(Stream::new(
+        dictionary! {
+            "Type" => "XObject", "Subtype" => "Form",
+            "BBox" => vec![0.into(), 0.into(), 1.into(), 1.into()],
+            "Resources" => dictionary! { "XObject" => dictionary! { "G" => inner, "Im0" => img } },
+        },
+        b"/G Do /G Do /G Do".to_vec(),
+    ));
+    let content = doc.add_object(Stream::new(
+        dictionary! {},
+        b"q 100 0 0 100 0 0 cm /F Do /F Do Q".to_vec(),
+    ));
+    let bytes = finish_one_page(doc, pages_id, content, dictionary! { "F" => outer });
+    let page = imdecode_with(&bytes, &opts().option("render", true).option("dpi", 36.0)).unwrap();
+    assert_eq!(page.shape(), &[50, 50, 3]);
+}
+
+/// An entropy-coded segment being written: bits MSB first, 0xFF stuffed.
+#[derive(Default)]
+struct Bits {
+    buf: u64,
+    n: u32,
+    out: Vec<u8>,
+}
+
+impl Bits {
+    fn put(&mut self, v: u32, n: u32) {
+        self.buf = (self.buf << n) | u64::from(v & ((1u32 << n) - 1));
+        self.n += n;
+        while self.n >= 8 {
+            let b = (self.buf >> (self.n - 8)) as u8;
+            self.out.push(b);
+            if b == 0xFF {
+                self.out.push(0);
+            }
+            self.n -= 8;
+        }
+    }
+
+    /// Pads the last byte with 1 bits.
+    fn finish(mut self) -> Vec<u8> {
+        if self.n > 0 {
+            self.put(0x7F, 8 - self.n);
+        }
+        self.out
+    }
+}
+
+/// A lossless (SOF3) JPEG of 16-bit gray `px` (`w` wide): predictor 1, one
+/// Huffman table in which each of the 17 difference categories has a 5-bit code.
+fn lossless_jpeg16(px: &[u16], w: usize) -> Vec<u8> {
+    let h = px.len() / w;
+    let mut d = vec![0xFF, 0xD8];
+    let seg = |d: &mut Vec<u8>, m: u8, body: &[u8]| {
+        d.extend([0xFF, m]);
+        d.extend(((body.len() + 2) as u16).to_be_bytes());
+        d.extend(body);
+    };
+    let mut sof = vec![16];
+    sof.extend((h as u16).to_be_bytes());
+    sof.extend((w as u16).to_be_bytes());
+    sof.extend([1, 1, 0x11, 0]);
+    seg(&mut d, 0xC3, &sof);
+    // DHT: class 0 id 0; 17 codes of length 5 (symbols 0..=16).
+    let mut dht = vec![0x00];
+    let mut bits = [0u8; 16];
+    bits[4] = 17;
+    dht.extend(bits);
+    dht.extend(0u8..=16);
+    seg(&mut d, 0xC4, &dht);
+    // SOS: one component, table 0, Ss = predictor 1, Se = 0, Ah/Al = 0.
+    seg(&mut d, 0xDA, &[1, 1, 0x00, 1, 0, 0]);
+    let mut bits = Bits::default();
+    for y in 0..h {
+        for x in 0..w {
+            let pred: i32 = match (x, y) {
+                (0, 0) => 1 << 15,
+                (0, _) => i32::from(px[(y - 1) * w]),
+                _ => i32::from(px[y * w + x - 1]),
+            };
+            // Differences are taken modulo 2^16 into -32767..=32768.
+            let mut diff = (i32::from(px[y * w + x]) - pred).rem_euclid(1 << 16);
+            if diff > 32768 {
+                diff -= 1 << 16;
+            }
+            let cat = 32 - diff.unsigned_abs().leading_zeros();
+            bits.put(cat, 5);
+            if cat > 0 && cat < 16 {
+                let extra = if diff < 0 { diff - 1 } else { diff };
+                bits.put(extra as u32, cat);
+            }
+        }
+    }
+    d.extend(bits.finish());
+    d.extend([0xFF, 0xD9]);
+    d
+}
+
+#[test]
+fn sixteen_bit_dct_samples_keep_their_values() {
+    // jpeg-decoder hands 16-bit samples over in native order; they were read
+    // as big-endian, which swapped the bytes of every sample.
+    let (w, h) = (7usize, 5usize);
+    let px: Vec<u16> = (0..w * h)
+        .map(|i| (i as u16).wrapping_mul(1877).wrapping_add(0x1234))
+        .collect();
+    let jpeg = lossless_jpeg16(&px, w);
+    // The stream decodes to `px` by jpeg-decoder directly (the encoder above is right).
+    let mut dec = jpeg_decoder::Decoder::new(&jpeg[..]);
+    let raw = dec.decode().unwrap();
+    let direct: Vec<u16> = raw
+        .chunks_exact(2)
+        .map(|c| u16::from_ne_bytes([c[0], c[1]]))
+        .collect();
+    assert_eq!(direct, px);
+    let mut dict = image_dict(w as i64, h as i64);
+    dict.set("Filter", "DCTDecode");
+    dict.set("BitsPerComponent", 8);
+    let bytes = pdf_with_image(Stream::new(dict, jpeg));
+    let img = imdecode_with(&bytes, &opts()).unwrap();
+    assert_eq!(img.dtype(), imageio::DType::U16);
+    assert_eq!(img.shape(), &[h, w]);
+    let got: Vec<u16> = img.view::<u16>().unwrap().iter().copied().collect();
+    assert_eq!(got, px);
 }

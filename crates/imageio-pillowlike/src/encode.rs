@@ -8,7 +8,7 @@ use image::codecs::jpeg::JpegEncoder;
 use image::codecs::png::{CompressionType, FilterType, PngEncoder};
 use image::{Delay, ExtendedColorType, Frame, ImageEncoder, ImageFormat, RgbaImage};
 use imageio_core::plugin::{channels_of, Output, Writer};
-use imageio_core::{DType, Error, NdImage, Options, Result, Value};
+use imageio_core::{DType, Error, Hint, NdImage, Options, Result, Value};
 
 use crate::encode_err;
 
@@ -95,10 +95,8 @@ fn png_filter(v: Option<&Value>) -> FilterType {
 
 fn gif_frame(image: &NdImage, h: usize, w: usize, c: usize) -> Result<RgbaImage> {
     let a = image.as_array::<u8>().ok_or_else(|| {
-        Error::unsupported(format!(
-            "GIF frames are uint8, not {}: cast first",
-            image.dtype()
-        ))
+        Error::unsupported(format!("GIF frames are uint8, not {}", image.dtype()))
+            .with_hint(Hint::Cast(vec![DType::U8]))
     })?;
     let a = a.as_standard_layout();
     let src = a.as_slice().expect("standard layout");

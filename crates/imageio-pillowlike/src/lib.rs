@@ -17,12 +17,25 @@
 //! palettes expanded, PNG tRNS as an alpha channel, low-bit gray scaled to
 //! 0..255, 16-bit kept as `u16`, HDR and EXR as `f32`. Animations (GIF, APNG,
 //! animated WebP) are composited by `image` onto the full canvas, one frame
-//! per index, RGB unless the file can be transparent. ICO index `i` is the
+//! per index, decoded in order on demand (frame `i` costs frames `0..=i`,
+//! nothing after them); the frame count, durations and loop count come
+//! from the headers. Their channels follow the rule of the dedicated
+//! plugins, decided from the headers so that `improps` agrees with
+//! `imread`: RGB (gray for a gray APNG) unless the composited canvas can
+//! show transparency, that is unless the first frame does not cover the
+//! canvas, the first frame has transparency, a frame is disposed to
+//! background (or restored to an unpainted state) and the next frame does
+//! not cover that area with opaque pixels, a frame's transparent pixels can
+//! fall on an area no earlier frame has painted, or a WebP frame copies
+//! its transparent pixels without blending. WebP disposal clears to
+//! transparent black (the ANIM background colour is not used, as
+//! libwebp's animation decoder does). ICO index `i` is the
 //! `i`-th directory entry. Known limits of the backend are listed in the
 //! workspace's `tests/known-failures.tsv` with their reasons.
 //!
 //! You probably want the `imageio-rs` facade, which links this plugin by
 //! default.
+#![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 mod anim;

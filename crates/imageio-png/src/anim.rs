@@ -21,7 +21,8 @@ pub(crate) struct Animator {
     reader: png::Reader<Cursor<SharedBytes>>,
     width: u32,
     height: u32,
-    /// Channels of the output, 3 or 4.
+    /// Channels of the output: 1 or 2 (gray, the canvas's red and alpha),
+    /// 3 or 4.
     channels: usize,
     is16: bool,
     /// The canvas, RGBA, one u16 per sample (8-bit files use 0..255).
@@ -214,28 +215,39 @@ impl Animator {
         }
     }
 
-    /// The canvas as an output image: RGB or RGBA, u8 or u16.
+    /// The canvas as an output image: gray, gray+alpha, RGB or RGBA, u8 or
+    /// u16.
     fn to_image(&self, canvas: &[u16]) -> NdImage {
         let shape = shape_of(self.height, self.width, self.channels);
-        let c = self.channels;
         if self.is16 {
-            let v: Vec<u16> = if c == 4 {
-                canvas.to_vec()
-            } else {
-                canvas
-                    .chunks_exact(4)
-                    .flat_map(|p| [p[0], p[1], p[2]])
-                    .collect()
-            };
+            let v = pick(canvas, self.channels, |x| x);
             NdImage::from_shape_vec(&shape, v).expect("canvas size")
         } else {
-            let v: Vec<u8> = canvas
-                .chunks_exact(4)
-                .flat_map(|p| p[..c].iter().map(|&x| x as u8))
-                .collect();
+            let v = pick(canvas, self.channels, |x| x as u8);
             NdImage::from_shape_vec(&shape, v).expect("canvas size")
         }
     }
+}
+
+/// The output's samples of the RGBA `canvas`: gray (the red sample), gray
+/// and alpha, RGB or RGBA as `channels` says, each through `cast`.
+fn pick<T: Copy + Default>(canvas: &[u16], channels: usize, cast: impl Fn(u16) -> T) -> Vec<T> {
+    let mut v = vec![T::default(); canvas.len() / 4 * channels];
+    let px = canvas.chunks_exact(4);
+    match channels {
+        1 => v.iter_mut().zip(px).for_each(|(d, p)| *d = cast(p[0])),
+        2 => v.chunks_exact_mut(2).zip(px).for_each(|(d, p)| {
+            d[0] = cast(p[0]);
+            d[1] = cast(p[3]);
+        }),
+        3 => v.chunks_exact_mut(3).zip(px).for_each(|(d, p)| {
+            d[0] = cast(p[0]);
+            d[1] = cast(p[1]);
+            d[2] = cast(p[2]);
+        }),
+        _ => v.iter_mut().zip(canvas).for_each(|(d, &x)| *d = cast(x)),
+    }
+    v
 }
 
 /// A decoded (sub)frame as `png` wrote it.
@@ -277,6 +289,36 @@ impl Src<'_> {
 fn draw(canvas: &mut [u16], width: u32, src: &Src<'_>, x0: u32, y0: u32, blend: BlendOp, max: u32) {
     let w = width as usize;
     let h = canvas.len() / 4 / w.max(1);
+    let opaque = matches!(src.samples, 1 | 3);
+    if !src.is16 && (opaque || blend == BlendOp::Source) {
+        // 8-bit pixels replacing the canvas's: a straight copy per row.
+        let x_end = (x0 as usize + src.width as usize).min(w);
+        let n = x_end.saturating_sub(x0 as usize);
+        for y in 0..src.height as usize {
+            let cy = y0 as usize + y;
+            if cy >= h || n == 0 {
+                break;
+            }
+            let row = &src.data[y * src.stride..];
+            let dst = &mut canvas[(cy * w + x0 as usize) * 4..(cy * w + x_end) * 4];
+            let s = src.samples;
+            for (x, d) in dst.chunks_exact_mut(4).enumerate() {
+                let p = &row[x * s..x * s + s];
+                let (g, a) = match s {
+                    1 => (p[0], 255),
+                    2 => (p[0], p[1]),
+                    3 => (p[0], 255),
+                    _ => (p[0], p[3]),
+                };
+                if src.gray {
+                    d.copy_from_slice(&[g as u16, g as u16, g as u16, a as u16]);
+                } else {
+                    d.copy_from_slice(&[p[0] as u16, p[1] as u16, p[2] as u16, a as u16]);
+                }
+            }
+        }
+        return;
+    }
     for y in 0..src.height as usize {
         let cy = y0 as usize + y;
         if cy >= h {

@@ -15,13 +15,27 @@
 //! - APNG: every frame composited onto the full canvas (dispose none /
 //!   background / previous, blend source / over with the spec's Porter-Duff
 //!   OVER in integer arithmetic, 16-bit files in u16), the canvas starting
-//!   transparent black; RGBA when the file has an alpha channel or tRNS,
-//!   else RGB (gray animations too), so frames always stack. A default
+//!   transparent black. The channels are chosen once per file, so frames
+//!   always stack: gray for gray files, RGB for the others, plus an alpha
+//!   channel only when the composited canvas can show transparency,
+//!   decided from the chunk headers without decoding a pixel (so `improps`
+//!   agrees with `imread`). It can when the frames have transparency (an
+//!   alpha channel or tRNS: the first frame has it), when the first frame
+//!   does not cover the canvas, when a frame is disposed to background (or
+//!   the first frame to previous, which the spec clears) and the next frame
+//!   does not cover that region, or more generally when a frame's
+//!   transparent pixels can fall on an area no earlier frame has painted
+//!   (an opaque frame covering every unpainted pixel leaves none, with
+//!   either blend op; the last frame's disposal is never shown). Otherwise
+//!   the file reads as RGB or gray, as Pillow returns it. A default
 //!   image that is not part of the animation is image 0 and `n_images` is
 //!   the acTL frame count + 1 (as Pillow and imageio count);
 //!   `default_image_in_animation` in the metadata says which. Reading
-//!   image `i + 1` after `i` continues from the kept canvas; `n_images`
-//!   comes from the acTL chunk without decoding.
+//!   image `i + 1` after `i` continues from the kept canvas, and reading
+//!   image `i` decodes images `0..=i` and nothing after them; `n_images`
+//!   comes from the acTL chunk without decoding, the durations and the
+//!   regions from a walk over the chunk headers at open (the compressed
+//!   data is skipped by chunk length).
 //!
 //! Metadata: text chunks (tEXt, zTXt, iTXt) under their keyword
 //! (`Description`, `Software` and `Creation Time` also as `description`,
@@ -67,6 +81,7 @@
 //! assert_eq!(imdecode(&bytes)?, img); // 16-bit RGBA, bit for bit
 //! # Ok(()) }
 //! ```
+#![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 mod anim;

@@ -18,10 +18,10 @@ pub(crate) fn decode_err(e: png::DecodingError) -> Error {
         png::DecodingError::IoError(io) => Error::io(io),
         png::DecodingError::Format(f) => Error::decode(format!("PNG: {f}")),
         png::DecodingError::Parameter(p) => Error::decode(format!("PNG: {p}")),
-        png::DecodingError::LimitsExceeded => Error::limit(
-            "PNG: the decoder's memory limit was exceeded; raise Limits::max_alloc if the file \
-             is trusted",
-        ),
+        png::DecodingError::LimitsExceeded => {
+            Error::limit("PNG: the decoder's memory limit was exceeded")
+                .with_hint(imageio_core::Hint::RaiseMaxAlloc)
+        }
     }
 }
 
@@ -85,12 +85,25 @@ pub(crate) struct Walk {
     pub(crate) fctl_before_idat: bool,
     /// The (delay_num, delay_den) of every fcTL, in order.
     pub(crate) delays: Vec<(u16, u16)>,
+    /// The region and the dispose op of every fcTL, in order.
+    pub(crate) regions: Vec<Region>,
     /// A tRNS chunk is present.
     pub(crate) trns: bool,
     /// Text or EXIF chunks after the image data.
     pub(crate) meta_after_idat: bool,
     /// The first fcTL/fdAT whose sequence number is not the next one.
     pub(crate) bad_sequence: Option<(u32, u32)>,
+}
+
+/// What the transparency rule needs of an fcTL: the frame's region and its
+/// dispose op (0 none, 1 background, 2 previous).
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Region {
+    pub(crate) x: u32,
+    pub(crate) y: u32,
+    pub(crate) width: u32,
+    pub(crate) height: u32,
+    pub(crate) dispose: u8,
 }
 
 /// Walks the chunks of `data` (after the signature) up to IEND or the end.
@@ -126,6 +139,14 @@ pub(crate) fn walk(data: &[u8]) -> Walk {
                     u16::from_be_bytes([b[20], b[21]]),
                     u16::from_be_bytes([b[22], b[23]]),
                 ));
+                let be = |i: usize| u32::from_be_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]);
+                w.regions.push(Region {
+                    width: be(4),
+                    height: be(8),
+                    x: be(12),
+                    y: be(16),
+                    dispose: b[24],
+                });
             }
             (b"tRNS", _) if !idat => w.trns = true,
             (b"tEXt" | b"zTXt" | b"iTXt" | b"eXIf", _) if idat => w.meta_after_idat = true,
@@ -141,6 +162,67 @@ pub(crate) fn walk(data: &[u8]) -> Walk {
     w
 }
 
+/// Whether the composited canvas of an APNG of `width` x `height` can show
+/// transparency, from the headers alone: when the frames may hold
+/// transparent pixels (`alpha`: an alpha channel or tRNS, so the first frame
+/// has transparency), or when a frame is drawn while part of the canvas is
+/// unpainted (the whole canvas before the first frame; the region of a
+/// frame disposed to background; the unpainted part before a frame
+/// restored to previous) and does not cover that part. An opaque frame
+/// covering it leaves nothing transparent whatever its blend op; the last
+/// frame's disposal is never shown. `regions` are the animation's fcTLs.
+pub(crate) fn canvas_can_be_transparent(
+    regions: &[Region],
+    width: u32,
+    height: u32,
+    alpha: bool,
+) -> bool {
+    if alpha {
+        return true;
+    }
+    // (x0, y0, x1, y1), clipped to the canvas as the compositor draws.
+    type Area = (u64, u64, u64, u64);
+    let clip = |r: &Region| -> Option<Area> {
+        let (w, h) = (u64::from(width), u64::from(height));
+        let x0 = u64::from(r.x).min(w);
+        let y0 = u64::from(r.y).min(h);
+        let x1 = (u64::from(r.x) + u64::from(r.width)).min(w);
+        let y1 = (u64::from(r.y) + u64::from(r.height)).min(h);
+        (x1 > x0 && y1 > y0).then_some((x0, y0, x1, y1))
+    };
+    let whole = Region {
+        width,
+        height,
+        ..Region::default()
+    };
+    let mut hole = clip(&whole);
+    let mut pending: Option<(u8, Option<Area>, Option<Area>)> = None;
+    for (k, r) in regions.iter().enumerate() {
+        match pending.take() {
+            Some((1, area, _)) => hole = area,
+            Some((2, _, before)) => hole = before,
+            _ => {}
+        }
+        let area = clip(r);
+        if let Some(h) = hole {
+            let covered =
+                area.is_some_and(|a| a.0 <= h.0 && a.1 <= h.1 && a.2 >= h.2 && a.3 >= h.3);
+            if !covered {
+                return true;
+            }
+        }
+        // The first frame restored to previous is cleared to background.
+        let dispose = if k == 0 && r.dispose == 2 {
+            1
+        } else {
+            r.dispose
+        };
+        pending = Some((dispose, area, hole));
+        hole = None;
+    }
+    false
+}
+
 /// APNG facts from the walk.
 #[derive(Clone, Debug)]
 pub(crate) struct Apng {
@@ -148,6 +230,8 @@ pub(crate) struct Apng {
     pub(crate) num_plays: u32,
     pub(crate) default_outside: bool,
     pub(crate) delays: Vec<(u16, u16)>,
+    /// The composited canvas can show transparency: RGBA (or gray+alpha).
+    pub(crate) alpha: bool,
 }
 
 impl Apng {
@@ -183,6 +267,11 @@ pub(crate) struct PngReader {
     meta_after_idat: bool,
     apng: Option<Apng>,
     anim: Option<Animator>,
+    /// Why the animation chunks cannot be trusted: every read and
+    /// properties call fails with it. Kept for then, not raised on opening,
+    /// so that the file is not handed to another plugin that would read it
+    /// regardless.
+    broken: Option<String>,
 }
 
 impl PngReader {
@@ -195,19 +284,25 @@ impl PngReader {
         let w = walk(&data);
         let trns = info.trns.is_some() || w.trns;
         let meta_after_idat = w.meta_after_idat;
-        if let (Some(_), Some((want, got))) = (w.actl, w.bad_sequence) {
-            return Err(Error::decode(format!(
+        let broken = match (w.actl, w.bad_sequence) {
+            (Some(_), Some((want, got))) => Some(format!(
                 "APNG: chunk sequence number {got} where {want} was expected: the animation \
                  chunks are missing or out of order"
-            )));
-        }
+            )),
+            _ => None,
+        };
         let apng = match (info.animation_control, w.actl) {
-            (Some(a), _) => Some(Apng {
-                num_frames: a.num_frames,
-                num_plays: a.num_plays,
-                default_outside: info.frame_control.is_none(),
-                delays: w.delays,
-            }),
+            (Some(a), _) => {
+                let frames = w.regions.len().min(a.num_frames as usize);
+                let alpha = matches!(color, ColorType::GrayscaleAlpha | ColorType::Rgba) || trns;
+                Some(Apng {
+                    num_frames: a.num_frames,
+                    num_plays: a.num_plays,
+                    default_outside: info.frame_control.is_none(),
+                    alpha: canvas_can_be_transparent(&w.regions[..frames], width, height, alpha),
+                    delays: w.delays,
+                })
+            }
             _ => None,
         };
         Ok(PngReader {
@@ -221,20 +316,28 @@ impl PngReader {
             meta_after_idat,
             apng,
             anim: None,
+            broken,
         })
+    }
+
+    /// Fails when the animation chunks are broken (see `broken`).
+    fn check_intact(&self) -> Result<()> {
+        match &self.broken {
+            Some(why) => Err(Error::decode(why.clone())),
+            None => Ok(()),
+        }
     }
 
     fn is_16(&self) -> bool {
         self.depth == BitDepth::Sixteen
     }
 
-    /// RGBA for an animation with alpha or tRNS, else RGB.
+    /// The channels of an animation: gray for gray files, else RGB; an
+    /// alpha channel when the canvas can show transparency.
     fn anim_channels(&self) -> usize {
-        match self.color {
-            ColorType::GrayscaleAlpha | ColorType::Rgba => 4,
-            _ if self.trns => 4,
-            _ => 3,
-        }
+        let gray = matches!(self.color, ColorType::Grayscale | ColorType::GrayscaleAlpha);
+        let alpha = self.apng.as_ref().is_some_and(|a| a.alpha);
+        (if gray { 1 } else { 3 }) + alpha as usize
     }
 
     /// The channels a still read returns.
@@ -304,6 +407,7 @@ impl Reader for PngReader {
     }
 
     fn read(&mut self, index: usize, _options: &Options) -> Result<NdImage> {
+        self.check_intact()?;
         let Some(apng) = &self.apng else {
             if index != 0 {
                 return Err(Error::index_out_of_range(index, Some(1)));
@@ -342,6 +446,7 @@ impl Reader for PngReader {
     }
 
     fn properties(&mut self, index: usize, _options: &Options) -> Result<ImageProperties> {
+        self.check_intact()?;
         let n = self.apng.as_ref().map_or(1, Apng::count);
         if index >= n {
             return Err(Error::index_out_of_range(index, Some(n)));

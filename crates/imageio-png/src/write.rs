@@ -6,7 +6,7 @@
 use std::borrow::Cow;
 
 use imageio_core::plugin::{dpi_option, image_dims, Output, Writer, DPI_OPTION_HELP};
-use imageio_core::{DType, Error, NdImage, Options, Result, Value};
+use imageio_core::{DType, Error, Hint, NdImage, Options, Result, Value};
 use png::{BitDepth, ColorType, Compression, DeflateCompression, Filter};
 
 /// The write side of the plugin.
@@ -222,10 +222,10 @@ fn layout(img: &NdImage) -> Result<(u32, u32, ColorType, BitDepth)> {
         DType::U8 => BitDepth::Eight,
         DType::U16 => BitDepth::Sixteen,
         d => {
-            return Err(Error::unsupported(format!(
-                "PNG stores u8 or u16 samples, not {d}; cast the array first (e.g. \
-                 .cast(DType::U8) or .cast(DType::U16))"
-            )))
+            return Err(
+                Error::unsupported(format!("PNG stores u8 or u16 samples, not {d}"))
+                    .with_hint(Hint::Cast(vec![DType::U16, DType::U8])),
+            )
         }
     };
     let too_big =

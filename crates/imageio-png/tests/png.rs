@@ -605,12 +605,8 @@ fn truncated_files_are_clean_errors() {
 
 /// The corpus, when it is there.
 fn corpus(rel: &str) -> Option<std::path::PathBuf> {
-    let root = std::env::var_os("IMAGEIO_CORPUS")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| {
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus")
-        });
-    let p = root.join(rel);
+    let test = std::thread::current().name().unwrap_or("png").to_owned();
+    let p = imageio::test_corpus::for_test(&test, "png")?.join(rel);
     p.exists().then_some(p)
 }
 

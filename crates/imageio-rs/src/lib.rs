@@ -28,22 +28,28 @@
 //! assert_eq!(improps(png)?.shape, vec![256, 384, 3]);     // from the header only
 //! # Ok(()) }
 //! ```
+#![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 mod known;
 
+pub use imageio_core::guess_is_batch;
 pub use imageio_core::{
     imdecode, imdecode_with, imencode, imencode_with, imiter, imiter_with, immeta, immeta_with,
     imopen, improps, improps_with, imread, imread_with, imwrite, imwrite_with,
 };
 pub use imageio_core::{
-    DType, Element, Error, ErrorKind, HttpOptions, ImageFile, ImageIter, ImageProperties, Index,
-    IoMode, Limits, Metadata, Mode, NdImage, ReadOptions, Result, SharedBytes, Uri, Value,
+    DType, Element, Error, ErrorKind, Hint, HttpOptions, ImageFile, ImageIter, ImageProperties,
+    Index, IoMode, Limits, Metadata, Mode, NdImage, ReadOptions, Result, SharedBytes, Uri, Value,
     WriteOptions, STANDARD_IMAGES,
 };
 
 /// The `ndarray` the arrays are made of, so users need no version match.
 pub use imageio_core::ndarray;
+
+/// Test-only: where the shared corpus is, for the tests of every crate.
+#[doc(hidden)]
+pub use imageio_core::test_corpus;
 
 /// The plugin-author API: the [`Reader`](plugin::Reader) and
 /// [`Writer`](plugin::Writer) traits, registration, routing

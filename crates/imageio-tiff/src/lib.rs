@@ -104,6 +104,7 @@
 //! assert_eq!(page.shape(), &[4, 5]);
 //! # Ok(()) }
 //! ```
+#![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 mod ifd;

@@ -21,9 +21,8 @@ pub(crate) fn tiff_err(e: tiff::TiffError) -> Error {
     use tiff::TiffError as E;
     match e {
         E::UnsupportedError(u) => Error::unsupported(format!("TIFF: {u}")),
-        E::LimitsExceeded => {
-            Error::limit("TIFF: a buffer the tiff crate needs exceeds the limits; raise Limits::max_alloc if the file is trusted")
-        }
+        E::LimitsExceeded => Error::limit("TIFF: a buffer the tiff crate needs exceeds the limits")
+            .with_hint(imageio_core::Hint::RaiseMaxAlloc),
         E::IoError(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => {
             Error::decode("TIFF: unexpected end of data: the file is truncated")
         }

@@ -2,7 +2,7 @@
 //! encoder into the request's [`Output`] (kept until `close`).
 
 use imageio_core::plugin::{dpi_option, image_dims, Output, Writer, DPI_OPTION_HELP};
-use imageio_core::{DType, Element, Error, NdImage, Options, Result, Value};
+use imageio_core::{DType, Element, Error, Hint, NdImage, Options, Result, Value};
 use tiff::encoder::colortype::{self, ColorType};
 use tiff::encoder::{
     Compression, DeflateLevel, Predictor, Rational, TiffEncoder, TiffKind, TiffKindBig,
@@ -145,12 +145,8 @@ fn samples<T: Element>(image: &NdImage) -> Vec<T> {
 /// The page's `(height, width)` and samples per pixel: `(H, W)` or
 /// `(H, W, C)` with C = 1..4, each side within TIFF's 32-bit dimensions.
 fn page_dims(image: &NdImage) -> Result<((u32, u32), usize)> {
-    let (h, w, c) = image_dims(image.shape(), 4, "TIFF").map_err(|e| {
-        Error::invalid_input(format!(
-            "{}; write a stack page by page (is_batch)",
-            e.message()
-        ))
-    })?;
+    let (h, w, c) = image_dims(image.shape(), 4, "TIFF")
+        .map_err(|e| Error::invalid_input(e.message()).with_hint(Hint::WriteAsBatch))?;
     let dims = (
         u32::try_from(h).map_err(|_| Error::invalid_input("the image is too tall for TIFF"))?,
         u32::try_from(w).map_err(|_| Error::invalid_input("the image is too wide for TIFF"))?,
@@ -221,9 +217,16 @@ fn write_page<K: TiffKind>(
         (DType::F32, _) => colour!(f32, colortype::RGB32Float, colortype::RGBA32Float),
         (DType::F64, _) => colour!(f64, colortype::RGB64Float, colortype::RGBA64Float),
         (d, _) => Err(Error::unsupported(format!(
-            "TIFF: the tiff crate writes {d} gray images, not {d} RGB/RGBA; cast to an \
-             unsigned or float dtype"
-        ))),
+            "TIFF: the tiff crate writes {d} gray images, not {d} RGB/RGBA"
+        ))
+        .with_hint(Hint::Cast(vec![
+            DType::F64,
+            DType::F32,
+            DType::U64,
+            DType::U32,
+            DType::U16,
+            DType::U8,
+        ]))),
     };
     r.map(|()| enc)
 }

@@ -22,24 +22,7 @@ const COMPRESSIONS: &[&str] = &["none", "lzw", "deflate", "packbits"];
 /// `../shared/corpus` from the workspace root. `None` (and a message saying
 /// `test` is skipped) when it is absent.
 fn corpus_tiff(test: &str) -> Option<PathBuf> {
-    let root = std::env::var_os("IMAGEIO_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/../../../shared/corpus"
-            ))
-        });
-    let dir = root.join("tiff");
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        eprintln!(
-            "{test}: skipped: corpus not found at {} (set IMAGEIO_CORPUS)",
-            dir.display()
-        );
-        None
-    }
+    imageio_core::test_corpus::for_test(test, "tiff").map(|root| root.join("tiff"))
 }
 
 /// The plugin registers on the plugin contract: one read and one write

@@ -9,7 +9,9 @@
 #   medians on stdout (`statistics.median`, null for an empty list), so that
 #   every median in the report is taken here;
 # - `serve`: the timing server, JSON lines on stdin/stdout.
-#   `{"cmd": "time", "kind", "path", "repeat"}` times the peers' reads,
+#   `{"cmd": "time", "kind", "path", "repeat"}` times the peers' reads
+#   (kinds `frame` and `props` also take `index` and `mode`: frame `index`
+#   converted to `mode`, and the properties of an animation),
 #   `{"cmd": "encode", "path", "format", "params", "repeat", "psnr"}` Pillow's
 #   encodes of an NPY array into an `io.BytesIO` (`{"times", "bytes",
 #   "fromarray_s", "psnr"}`), `{"cmd": "psnr", "ref", "path"}` the PSNR of an
@@ -49,7 +51,7 @@ def gen_video(dst, codec, w, h, n):
         out.mux(p)
     out.close()
 
-def peers(kind):
+def peers(kind, index=0, mode="RGB"):
     import numpy as np
     out = []
     if kind in ("image", "tiff"):
@@ -83,6 +85,21 @@ def peers(kind):
                 return np.stack([np.asarray(f.convert("RGB")) for f in ImageSequence.Iterator(im)])
         out.append(("pillow", pilgif))
         out.append(("imageio", lambda p: iio.imread(p, index=None)))
+    elif kind == "frame":
+        def pilframe(p):
+            from PIL import Image
+            with Image.open(p) as im:
+                im.seek(index)
+                return np.asarray(im.convert(mode))
+        out.append(("pillow", pilframe))
+        out.append(("imageio", lambda p: iio.imread(p, index=index)))
+    elif kind == "props":
+        def pilprops(p):
+            from PIL import Image
+            with Image.open(p) as im:
+                return (getattr(im, "n_frames", 1), im.size[1], im.size[0], len(im.getbands()))
+        out.append(("pillow", pilprops))
+        out.append(("imageio", lambda p: tuple(iio.improps(p).shape)))
     elif kind == "video":
         def pyav(p):
             import av
@@ -102,9 +119,9 @@ def peers(kind):
         out.append(("opencv", cvvid))
     return out
 
-def time_peers(kind, path, repeat):
+def time_peers(kind, path, repeat, index=0, mode="RGB"):
     res = []
-    for name, fn in peers(kind):
+    for name, fn in peers(kind, index, mode):
         try:
             a = fn(path)  # warm-up, and what it returns
             times = []
@@ -113,7 +130,9 @@ def time_peers(kind, path, repeat):
                 b = fn(path)
                 times.append(time.perf_counter() - t)
                 del b
-            res.append({"peer": name, "times": times, "shape": list(a.shape), "dtype": str(a.dtype)})
+            shape = list(a.shape) if hasattr(a, "shape") else list(a)
+            dtype = str(a.dtype) if hasattr(a, "dtype") else "-"
+            res.append({"peer": name, "times": times, "shape": shape, "dtype": dtype})
             del a
         except Exception as e:
             res.append({"peer": name, "error": f"{type(e).__name__}: {e}"})
@@ -190,7 +209,8 @@ def serve():
         elif cmd == "psnr":
             ans = psnr_file(req["ref"], req["path"])
         else:
-            ans = time_peers(req["kind"], req["path"], int(req["repeat"]))
+            ans = time_peers(req["kind"], req["path"], int(req["repeat"]),
+                             int(req.get("index", 0)), req.get("mode", "RGB"))
         sys.stdout.write(json.dumps(ans) + "\n")
         sys.stdout.flush()
 

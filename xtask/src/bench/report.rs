@@ -23,6 +23,8 @@ const END: &str = "<!-- xtask bench: generated, end -->";
 pub struct Report<'a> {
     /// The reads, a row per file of the set.
     pub rows: &'a [Row],
+    /// The animation reads, a row per case.
+    pub anims: &'a [super::anim::AnimRow],
     /// The encodes, a row per case.
     pub encodes: &'a [EncodeRow],
     /// Batch conversion: (jobs, wall seconds).
@@ -48,6 +50,7 @@ impl Report<'_> {
         let _ = writeln!(s, "{BEGIN}");
         s.push_str(&self.intro());
         s.push_str(&reads_table(self.rows));
+        s.push_str(&super::anim::section(self.anims));
         s.push_str(&encode_section(self.encodes, self.timing));
         s.push_str(&memcpy_section(self.rows));
         s.push_str(&memory_section(self.rows, self.rss_base));

@@ -185,6 +185,13 @@ pub fn set() -> Vec<Entry> {
             Convert("anim_rgb8", &[]),
         ),
         e(
+            "anim_60f.apng",
+            Image,
+            false,
+            "60 frames 480×270 RGB APNG (our writer), frame 0",
+            Convert("anim_rgb8", &[]),
+        ),
+        e(
             "clip_1080p_h264.mp4",
             Video,
             false,

@@ -7,6 +7,7 @@ mod read;
 mod write;
 
 pub use read::ReadRequest;
+pub(crate) use write::{sync_parent, temp_builder, temp_prefix};
 pub use write::{Output, WriteRequest};
 
 /// How many bytes [`ReadRequest::first_bytes`] holds (fewer for shorter content).

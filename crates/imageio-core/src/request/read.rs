@@ -131,6 +131,18 @@ impl ReadRequest {
                     .with_resource(name),
             );
         }
+        if !meta.is_file() {
+            // A FIFO, a device or a socket: its length says nothing (0 for
+            // `/dev/zero` and pipes), so it is read as a stream, bounded by
+            // `max_alloc`, and never mapped or handed to a backend by path.
+            return read_bounded(
+                file,
+                name,
+                limits,
+                "the file is not a regular file and gives",
+            )
+            .map(Opened::Member);
+        }
         Ok(Opened::File(file, meta.len()))
     }
 
@@ -301,6 +313,8 @@ impl ReadRequest {
     }
 }
 
+/// What a path opened as: a regular file, or bytes read whole (a zip
+/// member, or a FIFO or device read as a stream).
 enum Opened {
     File(File, u64),
     Member(Vec<u8>),
@@ -323,21 +337,28 @@ fn load(file: &mut File, len: u64, name: &str) -> Result<SharedBytes> {
 }
 
 /// Reads a stream into memory, bounded by `limits.max_alloc`.
-fn read_stream(mut s: Box<dyn crate::ReadSeek>, name: &str, limits: Limits) -> Result<SharedBytes> {
+fn read_stream(s: Box<dyn crate::ReadSeek>, name: &str, limits: Limits) -> Result<SharedBytes> {
+    read_bounded(s, name, limits, "the stream gives").map(SharedBytes::from)
+}
+
+/// Reads `r` to its end into memory, failing with `LimitExceeded` as soon as
+/// it gives more than `limits.max_alloc` bytes. `what` starts the message
+/// ("the stream gives").
+fn read_bounded(r: impl Read, name: &str, limits: Limits, what: &str) -> Result<Vec<u8>> {
     let mut v = Vec::new();
     let cap = limits.max_alloc.saturating_add(1);
-    (&mut s)
-        .take(cap)
+    r.take(cap)
         .read_to_end(&mut v)
         .map_err(|e| Error::io(e).with_resource(name))?;
     if v.len() as u64 > limits.max_alloc {
         return Err(Error::limit(format!(
-            "the stream is larger than the limit of {} bytes",
+            "{what} more than the limit of {} bytes (or copy it to a file first)",
             limits.max_alloc
         ))
+        .with_hint(crate::Hint::RaiseMaxAlloc)
         .with_resource(name));
     }
-    Ok(SharedBytes::from(v))
+    Ok(v)
 }
 
 fn open_error(e: io::Error, p: &Path) -> Error {
@@ -431,5 +452,49 @@ mod tests {
         let mut r = ReadRequest::new(Uri::from(&p), None, Limits::default()).unwrap();
         assert_eq!(r.first_bytes().len(), FIRST_BYTES);
         assert_eq!(&*r.bytes().unwrap(), &data[..]);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn devices_are_read_as_bounded_streams() {
+        // `/dev/zero` has length 0: it was read whole with `read_to_end`,
+        // which never ends. Now it is a stream bounded by max_alloc.
+        let limits = Limits {
+            max_alloc: 1 << 20,
+            ..Limits::default()
+        };
+        let start = std::time::Instant::now();
+        let e = ReadRequest::new(Uri::from("/dev/zero"), None, limits).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::LimitExceeded, "{e}");
+        assert!(e.to_string().contains("/dev/zero"), "{e}");
+        assert!(e.to_string().contains("not a regular file"), "{e}");
+        assert!(start.elapsed() < std::time::Duration::from_secs(10));
+        // `/dev/null` is an empty stream, not an error here.
+        let r = ReadRequest::new(Uri::from("/dev/null"), None, limits).unwrap();
+        assert!(r.is_empty());
+        assert_eq!(r.path(), None);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn fifos_are_read_to_their_end() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("pipe.bin");
+        let made = std::process::Command::new("mkfifo").arg(&p).status();
+        if !made.is_ok_and(|s| s.success()) {
+            eprintln!("note: mkfifo is not available, test skipped");
+            return;
+        }
+        let data: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
+        let (writer_path, sent) = (p.clone(), data.clone());
+        let writer = std::thread::spawn(move || std::fs::write(writer_path, sent).unwrap());
+        let mut r = ReadRequest::new(Uri::from(&p), None, Limits::default()).unwrap();
+        writer.join().unwrap();
+        assert_eq!(r.len(), data.len() as u64);
+        assert_eq!(&*r.bytes().unwrap(), &data[..]);
+        // A plugin asking for a path gets a regular file with the content.
+        let local = r.local_path().unwrap();
+        assert_ne!(local, p);
+        assert_eq!(std::fs::read(local).unwrap(), data);
     }
 }

@@ -9,6 +9,7 @@ use std::io::{self, BufWriter, Cursor, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use crate::test_hooks::{Faults, FileStep};
 use crate::uri::{normalize_extension, Uri};
 use crate::zipmember::ZipPath;
 use crate::{Error, ErrorKind, Options, Result};
@@ -150,6 +151,7 @@ impl WriteRequest {
                 let out = OutFile {
                     file,
                     budget: crate::test_hooks::write_budget(),
+                    faults: Faults::current(),
                 };
                 SinkState::File {
                     named,
@@ -196,11 +198,15 @@ impl WriteRequest {
             SinkState::File { named, out } => {
                 let path = self.path.clone().expect("file sink has a path");
                 out.flush().map_err(|e| write_error(e, &path))?;
-                let file = &out.get_ref().file;
-                file.sync_all().map_err(|e| write_error(e, &path))?;
+                let OutFile { file, faults, .. } = out.get_ref();
+                let faults = *faults;
+                faults
+                    .check(FileStep::Fsync)
+                    .and_then(|_| file.sync_all())
+                    .map_err(|e| write_error(e, &path))?;
                 match named.take() {
-                    Some(tmp) => persist_named(tmp, &path, self.overwrite)?,
-                    None => link_anonymous(file, &path, self.overwrite)?,
+                    Some(tmp) => persist_named(tmp, &path, self.overwrite, faults)?,
+                    None => link_anonymous(file, &path, self.overwrite, faults)?,
                 }
                 sync_parent(&path);
                 Ok(None)
@@ -251,11 +257,12 @@ enum SinkState {
     Memory(Cursor<Vec<u8>>),
 }
 
-/// The temporary file being written, with the test-only fault budget
-/// ([`crate::test_hooks`]).
+/// The temporary file being written, with the test-only fault budget and
+/// failing steps ([`crate::test_hooks`]).
 struct OutFile {
     file: File,
     budget: Option<u64>,
+    faults: Faults,
 }
 
 impl Write for OutFile {
@@ -277,6 +284,7 @@ impl Write for OutFile {
         Ok(n)
     }
     fn flush(&mut self) -> io::Result<()> {
+        self.faults.check(FileStep::Flush)?;
         self.file.flush()
     }
 }
@@ -298,7 +306,7 @@ fn parent_dir(p: &Path) -> PathBuf {
 /// A builder of named temporary files beside `target`:
 /// `.NAME.XXXXXX.imageio-tmp`, mode 0o666 minus the umask.
 /// `prefix` comes from [`temp_prefix`].
-fn temp_builder(prefix: &str) -> tempfile::Builder<'_, 'static> {
+pub(crate) fn temp_builder(prefix: &str) -> tempfile::Builder<'_, 'static> {
     let mut builder = tempfile::Builder::new();
     builder.prefix(prefix).suffix(".imageio-tmp");
     #[cfg(unix)]
@@ -311,7 +319,7 @@ fn temp_builder(prefix: &str) -> tempfile::Builder<'_, 'static> {
 }
 
 /// The `.NAME.` prefix of the temporary files beside `target`.
-fn temp_prefix(target: &Path) -> String {
+pub(crate) fn temp_prefix(target: &Path) -> String {
     let stem = target
         .file_name()
         .and_then(|f| f.to_str())
@@ -330,8 +338,17 @@ fn create_temp(target: &Path) -> io::Result<(File, Option<tempfile::NamedTempFil
     Ok((file, Some(tmp)))
 }
 
-/// Renames a complete named temporary file onto `path`.
-fn persist_named(tmp: tempfile::NamedTempFile, path: &Path, overwrite: bool) -> Result<()> {
+/// Renames a complete named temporary file onto `path` (removing it on
+/// failure).
+fn persist_named(
+    tmp: tempfile::NamedTempFile,
+    path: &Path,
+    overwrite: bool,
+    faults: Faults,
+) -> Result<()> {
+    faults
+        .check(FileStep::Rename)
+        .map_err(|e| write_error(e, path))?;
     let res = if overwrite {
         tmp.persist(path).map(|_| ())
     } else {
@@ -347,19 +364,22 @@ fn persist_named(tmp: tempfile::NamedTempFile, path: &Path, overwrite: bool) -> 
 /// Gives the complete anonymous file `file` the name `path` (see
 /// [`SinkState`]); copies it into a named temporary file where it cannot be
 /// linked (no `O_TMPFILE` support on this file system, no `/proc`).
-fn link_anonymous(file: &File, path: &Path, overwrite: bool) -> Result<()> {
+fn link_anonymous(file: &File, path: &Path, overwrite: bool, faults: Faults) -> Result<()> {
     #[cfg(target_os = "linux")]
     {
         use std::os::fd::AsRawFd;
         let src = format!("/proc/self/fd/{}", file.as_raw_fd());
-        match linkat_follow(&src, path) {
+        match linkat_follow(&src, path, faults) {
             Ok(()) => return Ok(()),
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
                 if !overwrite {
                     return Err(already_exists(path));
                 }
                 let tmp = temp_builder(&temp_prefix(path))
-                    .make_in(parent_dir(path), |p| linkat_follow(&src, p))
+                    .make_in(parent_dir(path), |p| linkat_follow(&src, p, faults))
+                    .map_err(|e| write_error(e, path))?;
+                faults
+                    .check(FileStep::Rename)
                     .map_err(|e| write_error(e, path))?;
                 return tmp
                     .persist(path)
@@ -375,21 +395,26 @@ fn link_anonymous(file: &File, path: &Path, overwrite: bool) -> Result<()> {
     let mut src = file;
     src.seek(SeekFrom::Start(0))
         .and_then(|_| io::copy(&mut src, tmp.as_file_mut()))
+        .and_then(|_| faults.check(FileStep::Fsync))
         .and_then(|_| tmp.as_file().sync_all())
         .map_err(|e| write_error(e, path))?;
-    persist_named(tmp, path, overwrite)
+    persist_named(tmp, path, overwrite, faults)
 }
 
 /// `linkat(AT_FDCWD, src, AT_FDCWD, dst, AT_SYMLINK_FOLLOW)`: links the file a
-/// `/proc/self/fd/N` link points to under the name `dst`.
+/// `/proc/self/fd/N` link points to under the name `dst`. An injected
+/// [`FileStep::Link`] fault fails every link that would create `dst`.
 #[cfg(target_os = "linux")]
-fn linkat_follow(src: &str, dst: &Path) -> io::Result<()> {
+fn linkat_follow(src: &str, dst: &Path, faults: Faults) -> io::Result<()> {
     use rustix::fs::{linkat, AtFlags, CWD};
+    if faults.fails(FileStep::Link) && std::fs::symlink_metadata(dst).is_err() {
+        faults.check(FileStep::Link)?;
+    }
     linkat(CWD, src, CWD, dst, AtFlags::SYMLINK_FOLLOW).map_err(io::Error::from)
 }
 
 /// Makes a new name in `path`'s directory durable (best effort).
-fn sync_parent(path: &Path) {
+pub(crate) fn sync_parent(path: &Path) {
     #[cfg(unix)]
     if let Ok(d) = File::open(parent_dir(path)) {
         let _ = d.sync_all();
@@ -544,6 +569,50 @@ mod tests {
         assert!(e.to_string().contains("f.bin"), "{e}");
         assert_eq!(std::fs::read(&p).unwrap(), b"old");
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn injected_commit_faults_keep_the_target() {
+        use crate::test_hooks::{fail_file_steps_for_tests, FileStep};
+        let commit = |p: &Path, steps: &[FileStep]| {
+            fail_file_steps_for_tests(steps);
+            let mut r = WriteRequest::new(Uri::from(p), None, true).unwrap();
+            let w = r.output();
+            fail_file_steps_for_tests(&[]);
+            w.unwrap().write_all(b"new").unwrap();
+            r.commit()
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("c.bin");
+        for steps in [
+            &[FileStep::Flush][..],
+            &[FileStep::Fsync],
+            &[FileStep::Link],
+            &[FileStep::Rename],
+        ] {
+            if steps == [FileStep::Link] && !cfg!(target_os = "linux") {
+                continue; // only Linux links an anonymous file
+            }
+            std::fs::write(&p, b"old").unwrap();
+            let e = commit(&p, steps).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::Io, "{steps:?}: {e}");
+            assert!(e.to_string().contains("c.bin"), "{steps:?}: {e}");
+            assert!(e.to_string().contains("injected"), "{steps:?}: {e}");
+            assert_eq!(std::fs::read(&p).unwrap(), b"old", "{steps:?}");
+            assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+        }
+        // A new target whose link fails is copied into place instead; with
+        // the rename failing too, nothing is left.
+        std::fs::remove_file(&p).unwrap();
+        if !cfg!(target_os = "linux") {
+            return;
+        }
+        commit(&p, &[FileStep::Link]).unwrap();
+        assert_eq!(std::fs::read(&p).unwrap(), b"new");
+        std::fs::remove_file(&p).unwrap();
+        let e = commit(&p, &[FileStep::Link, FileStep::Rename]).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Io, "{e}");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
     }
 
     #[test]
