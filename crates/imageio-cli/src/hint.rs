@@ -49,6 +49,14 @@ pub(crate) fn flag(hint: &Hint) -> String {
             "give the output an extension (out.png), or with - as OUTPUT name the format with --to"
                 .into()
         }
+        Hint::ReadOneByOne => {
+            "write one file per image with an output pattern such as frame_{:04}.png and --all, \
+             or raise the limit with --max-alloc BYTES if the input is trusted"
+                .into()
+        }
+        Hint::WriteElsewhere => {
+            "write to a file, or to standard output with - as OUTPUT and --to FORMAT".into()
+        }
         // A hint this version does not know: the library's wording.
         other => other.to_string(),
     }
@@ -80,11 +88,16 @@ mod tests {
             Hint::RaiseMaxPixels,
             Hint::RaiseMaxSize,
             Hint::NameFormat,
+            Hint::ReadOneByOne,
+            Hint::WriteElsewhere,
             Hint::Cast(vec![DType::U8]),
         ] {
             let text = flag(&h);
             assert!(text.contains("--"), "{text}");
             assert!(!text.contains("::") && !text.contains(".cast("), "{text}");
+            for call in ["imiter", "imencode", "Uri::", "Limits", "Options"] {
+                assert!(!text.contains(call), "{text}");
+            }
         }
         assert!(flag(&Hint::DropAlpha {
             option: Some("drop_alpha")

@@ -128,6 +128,13 @@ pub enum Hint {
     /// Say which format to write: an extension on the path, or
     /// [`WriteOptions::extension`](crate::WriteOptions::extension).
     NameFormat,
+    /// Read the images one at a time instead of as one stack (their stack
+    /// is over the limits): [`imiter`](crate::imiter), or raise
+    /// [`Limits::max_alloc`](crate::Limits::max_alloc) if trusted.
+    ReadOneByOne,
+    /// The target is read-only (a URL, a standard image): write to a file,
+    /// or encode into memory ([`imencode`](crate::imencode)).
+    WriteElsewhere,
 }
 
 impl fmt::Display for Hint {
@@ -167,6 +174,13 @@ impl fmt::Display for Hint {
             Hint::NameFormat => {
                 f.write_str("give the path an extension or pass one (WriteOptions::extension)")
             }
+            Hint::ReadOneByOne => f.write_str(
+                "read the images one at a time with imiter, or raise Limits::max_alloc \
+                 (ReadOptions::limits) if the input is trusted",
+            ),
+            Hint::WriteElsewhere => f.write_str(
+                "write to a file, or encode into memory with imencode (or Uri::memory(\".ext\"))",
+            ),
         }
     }
 }

@@ -12,7 +12,7 @@ use ff::Rational;
 use ffmpeg_next as ff;
 use imageio_core::plugin::{ReadRequest, Reader};
 use imageio_core::{
-    ImageProperties, Limits, Metadata, NdImage, Options, Result, SharedBytes, Value,
+    Hint, ImageProperties, Limits, Metadata, NdImage, Options, Result, SharedBytes, Value,
 };
 
 use crate::scale::{copy_rows, to_ndimage, OutFormat, Scaler};
@@ -872,10 +872,11 @@ impl Reader for VideoReader {
         shape.extend(out.shape(w, h));
         limits.check_shape(&shape, out.dtype()).map_err(|e| {
             Error::limit(format!(
-                "{} ({n} frames of {w}x{h}x{}); read the frames one at a time with imiter",
+                "{} ({n} frames of {w}x{h}x{})",
                 e.message(),
                 out.channels()
             ))
+            .with_hint(Hint::ReadOneByOne)
         })?;
         let fb = out.frame_bytes(w, h);
         let mut bytes = Vec::with_capacity(n.saturating_mul(fb));
@@ -888,7 +889,7 @@ impl Reader for VideoReader {
             }
             limits
                 .check_alloc((got as u64 + 1).saturating_mul(fb as u64))
-                .map_err(|e| Error::limit(format!("{}; iterate with imiter", e.message())))?;
+                .map_err(|e| Error::limit(e.message()).with_hint(Hint::ReadOneByOne))?;
             self.convert_into(&mut bytes)?;
             got += 1;
         }

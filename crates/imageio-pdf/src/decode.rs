@@ -262,8 +262,9 @@ pub(crate) fn lopdf_err(e: lopdf::Error) -> Error {
     if let lopdf::Error::Decompress(lopdf::DecompressError::MemoryLimitExceeded { limit }) = &e {
         return Error::limit(format!(
             "pdf: a stream decompresses to more than the {limit} bytes its image needs \
-             (a decompression bomb?); raise Limits if the file is trusted"
+             (a decompression bomb?)"
         ))
+        .with_hint(imageio_core::Hint::RaiseMaxAlloc)
         .with_source(e);
     }
     crate::decode_err(e)

@@ -77,16 +77,15 @@ impl WriteRequest {
             }
             Uri::Memory(_) => (None, true),
             Uri::Standard(_) => {
-                return Err(Error::invalid_input(
-                    "imageio: standard images are read-only; write to a file or Uri::memory(\".ext\")",
-                )
-                .with_resource(&name))
+                return Err(Error::invalid_input("imageio: standard images are read-only")
+                    .with_hint(crate::Hint::WriteElsewhere)
+                    .with_resource(&name))
             }
             Uri::Url { .. } => {
                 return Err(Error::invalid_input(
-                    "http(s) URLs are read-only; write to a file or encode with imencode and \
-                     upload the bytes yourself",
+                    "http(s) URLs are read-only (encode and upload the bytes yourself)",
                 )
+                .with_hint(crate::Hint::WriteElsewhere)
                 .with_resource(&name))
             }
             Uri::Bytes(_) | Uri::Stream(_) => {
