@@ -551,18 +551,8 @@ fn info_on_many_files() {
 }
 
 fn corpus() -> Option<PathBuf> {
-    let root = std::env::var_os("IMAGEIO_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus"));
-    if root.is_dir() {
-        Some(root)
-    } else {
-        eprintln!(
-            "note: corpus not found at {} (set IMAGEIO_CORPUS); skipping",
-            root.display()
-        );
-        None
-    }
+    let test = std::thread::current().name().unwrap_or("shell").to_owned();
+    imageio::test_corpus::for_test(&test, "")
 }
 
 /// 44 ordinary files: 8- and 16-bit PNG, TIFF, PNM; float TIFF, EXR, HDR,
