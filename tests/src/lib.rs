@@ -1,6 +1,7 @@
 //! Helpers shared by the workspace-level integration tests.
 //!
-//! [`npy`] reads the reference arrays of the conformance corpus
+//! [`npy`] reads the reference arrays of the conformance corpus and builds
+//! NPY files
 //! (`tests/tests/conformance.rs`); [`reliability`] serves the writes, bombs,
 //! mutation and concurrency tests; [`hostile`] builds the hostile files of
 //! the bombs and mutation tests.

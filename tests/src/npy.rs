@@ -1,5 +1,6 @@
 //! A small reader of numpy's NPY format (versions 1, 2 and 3), for the
-//! reference arrays of the conformance corpus.
+//! reference arrays of the conformance corpus, and a writer of NPY files
+//! for the reliability tests.
 //!
 //! It reads the dtypes the references use: unsigned and signed integers of
 //! 1, 2, 4 and 8 bytes, `float32`, `float64` and `bool` (read as `uint8`
@@ -160,6 +161,21 @@ fn quoted_value<'a>(text: &'a str, key: &str) -> Result<&'a str, String> {
         .split(q)
         .next()
         .ok_or_else(|| format!("unterminated {key} in the NPY header"))
+}
+
+/// An NPY (version 1.0) file with the header dict `header` and `data` after
+/// it, the header padded as numpy pads it.
+pub fn npy_file(header: &str, data: &[u8]) -> Vec<u8> {
+    let mut h = header.to_owned();
+    while !(10 + h.len() + 1).is_multiple_of(64) {
+        h.push(' ');
+    }
+    h.push('\n');
+    let mut v = b"\x93NUMPY\x01\x00".to_vec();
+    v.extend_from_slice(&(h.len() as u16).to_le_bytes());
+    v.extend_from_slice(h.as_bytes());
+    v.extend_from_slice(data);
+    v
 }
 
 #[cfg(test)]

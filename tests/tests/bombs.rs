@@ -104,16 +104,7 @@ fn tiff(width: u32, height: u32, strips: u32, data: &[u8]) -> Vec<u8> {
 
 /// An NPY file with a `header` dict and `data` after it.
 fn npy(header: &str, data: &[u8]) -> Vec<u8> {
-    let mut h = header.to_owned();
-    while !(10 + h.len() + 1).is_multiple_of(64) {
-        h.push(' ');
-    }
-    h.push('\n');
-    let mut v = b"\x93NUMPY\x01\x00".to_vec();
-    v.extend_from_slice(&(h.len() as u16).to_le_bytes());
-    v.extend_from_slice(h.as_bytes());
-    v.extend_from_slice(data);
-    v
+    imageio_tests::npy::npy_file(header, data)
 }
 
 /// A zip (NPZ) of `members`, deflated.

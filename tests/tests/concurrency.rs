@@ -24,19 +24,11 @@ const MMAP_THRESHOLD: usize = 256 * 1024;
 /// registry.
 fn npy_bytes(image: &NdImage) -> Vec<u8> {
     let shape: Vec<String> = image.shape().iter().map(|d| d.to_string()).collect();
-    let mut h = format!(
+    let header = format!(
         "{{'descr': '|u1', 'fortran_order': False, 'shape': ({},), }}",
         shape.join(", ")
     );
-    while !(10 + h.len() + 1).is_multiple_of(64) {
-        h.push(' ');
-    }
-    h.push('\n');
-    let mut v = b"\x93NUMPY\x01\x00".to_vec();
-    v.extend_from_slice(&(h.len() as u16).to_le_bytes());
-    v.extend_from_slice(h.as_bytes());
-    v.extend_from_slice(image.as_bytes().expect("a standard-layout image"));
-    v
+    imageio_tests::npy::npy_file(&header, image.as_bytes().expect("a standard-layout image"))
 }
 
 /// The shared file every thread reads: 512x512 RGB, above the threshold.

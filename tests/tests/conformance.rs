@@ -359,7 +359,9 @@ fn check_ok(ctx: &Ctx, row: &Row, path: &Path) -> Result<(), String> {
     }
     let mut shape_ok = true;
     if let Some(want) = &row.shape {
-        if img.shape() != want.as_slice() && !canvas_rule_differs(row, img.shape(), want) {
+        if img.shape() != want.as_slice()
+            && !canvas_rule_differs(row.alpha_rule(), img.shape(), want)
+        {
             shape_ok = false;
             problems.push(format!(
                 "shape: got {}, want {}",
@@ -451,9 +453,9 @@ fn gray_as_rgb(row: &Row, img: NdImage, want: Option<&[usize]>) -> NdImage {
 /// were made with ("any frame can be transparent"); the plugins return RGBA
 /// only when the composited canvas can show transparency (ARCHITECTURE.md,
 /// "Pixel semantics"). [`compare_canvas`] then checks the values.
-fn canvas_rule_differs(row: &Row, got: &[usize], want: &[usize]) -> bool {
+fn canvas_rule_differs(alpha_rule: bool, got: &[usize], want: &[usize]) -> bool {
     let n = got.len();
-    row.alpha_rule()
+    alpha_rule
         && n == want.len()
         && n >= 3
         && got[..n - 1] == want[..n - 1]
@@ -468,13 +470,8 @@ fn canvas_rule_differs(row: &Row, got: &[usize], want: &[usize]) -> bool {
 fn compare_canvas(got: &NdImage, want: &NdImage, tol: Tol, alpha_rule: bool) -> Option<String> {
     let (gs, ws) = (got.shape(), want.shape());
     let n = gs.len();
-    let differs = alpha_rule
-        && n == ws.len()
-        && n >= 3
-        && gs[..n - 1] == ws[..n - 1]
-        && want.dtype() == DType::U8
-        && got.dtype() == DType::U8;
-    if !differs || gs[n - 1] == ws[n - 1] {
+    let bytes = want.dtype() == DType::U8 && got.dtype() == DType::U8;
+    if !(bytes && canvas_rule_differs(alpha_rule, gs, ws)) {
         return compare(got, want, tol, alpha_rule);
     }
     let (g, w) = (got.as_bytes()?, want.as_bytes()?);
