@@ -1,5 +1,6 @@
 //! Hostile seed files for the container fuzz targets, built in code so that
-//! no binary is committed: PDF forms that draw themselves, TIFF IFD chains
+//! no binary is committed: PDF forms that draw themselves, PDF JPEG 2000
+//! images whose codestream claims a huge size, TIFF IFD chains
 //! and loops, HLS and ffconcat playlists that name local files and URLs.
 //!
 //! Dependency-free: `cargo xtask fuzz` writes them into
@@ -64,7 +65,7 @@ pub fn input_for(target: &str, ext: &str, file: &[u8]) -> Option<Vec<u8>> {
 
 /// A PDF of numbered objects `objects[i]` (object i + 1), with a correct
 /// cross-reference table and object 1 as the catalog.
-fn pdf(objects: &[Vec<u8>]) -> Vec<u8> {
+pub fn pdf(objects: &[Vec<u8>]) -> Vec<u8> {
     let mut out = b"%PDF-1.4\n%\xE2\xE3\xCF\xD3\n".to_vec();
     let mut offsets = Vec::new();
     for (i, body) in objects.iter().enumerate() {
@@ -90,8 +91,8 @@ fn pdf(objects: &[Vec<u8>]) -> Vec<u8> {
     out
 }
 
-/// A stream object with `dict` entries and `data`.
-fn stream(dict: &str, data: &[u8]) -> Vec<u8> {
+/// A stream object with `dict` entries (without `/Length`) and `data`.
+pub fn stream(dict: &str, data: &[u8]) -> Vec<u8> {
     let mut v = format!("<< {dict} /Length {} >>\nstream\n", data.len()).into_bytes();
     v.extend_from_slice(data);
     v.extend_from_slice(b"\nendstream");
@@ -123,6 +124,23 @@ fn pdf_image() -> Vec<u8> {
     )
 }
 
+/// A JPEG 2000 codestream (J2K) of one 8-bit gray `width` x `height` tile
+/// whose one packet is empty: 82 bytes that OpenJPEG decodes to a mid-gray
+/// (128) image, whatever size the SIZ marker claims (one resolution level,
+/// one layer, reversible 5/3, no quantization).
+pub fn j2k_codestream(width: u32, height: u32) -> Vec<u8> {
+    let mut v = vec![0xFF, 0x4F, 0xFF, 0x51, 0, 41, 0, 0];
+    for x in [width, height, 0, 0, width, height, 0, 0] {
+        v.extend_from_slice(&x.to_be_bytes());
+    }
+    v.extend_from_slice(&[0, 1, 7, 1, 1]);
+    v.extend_from_slice(&[0xFF, 0x52, 0, 12, 0, 0, 0, 1, 0, 0, 4, 4, 0, 1]);
+    v.extend_from_slice(&[0xFF, 0x5C, 0, 4, 0x40, 8 << 3]);
+    v.extend_from_slice(&[0xFF, 0x90, 0, 10, 0, 0, 0, 0, 0, 15, 0, 1]);
+    v.extend_from_slice(&[0xFF, 0x93, 0x00, 0xFF, 0xD9]);
+    v
+}
+
 fn pdf_seeds() -> Vec<(String, Vec<u8>)> {
     let mut v = Vec::new();
     // A plain page with one image: the baseline the mutations start from.
@@ -134,6 +152,36 @@ fn pdf_seeds() -> Vec<(String, Vec<u8>)> {
             vec![pdf_image()],
         ),
     ));
+    // A JPEG 2000 (JPXDecode) image, and one whose codestream claims
+    // 1 000 000 x 1 000 000 pixels behind a 16 x 12 image dictionary.
+    // And one of 4000 x 4000 pixels in one-pixel tiles: 16 million tiles
+    // the JPEG 2000 decoder set up before decoding (4 GB, 20 s), in the
+    // image walk and in rendering alike.
+    for (name, w, h, tile) in [
+        ("pdf-jpx-image", 16, 12, None),
+        ("pdf-jpx-huge-siz", 1_000_000, 1_000_000, None),
+        ("pdf-jpx-tile-bomb", 4000, 4000, Some(1u32)),
+    ] {
+        let mut codestream = j2k_codestream(w, h);
+        if let Some(t) = tile {
+            // XTsiz and YTsiz.
+            codestream[24..28].copy_from_slice(&t.to_be_bytes());
+            codestream[28..32].copy_from_slice(&t.to_be_bytes());
+        }
+        let jpx = stream(
+            "/Type /XObject /Subtype /Image /Width 16 /Height 12 /ColorSpace /DeviceGray \
+             /BitsPerComponent 8 /Filter /JPXDecode",
+            &codestream,
+        );
+        v.push((
+            name.into(),
+            one_page(
+                "<< /XObject << /Im 5 0 R >> >>",
+                b"q 8 0 0 8 0 0 cm /Im Do Q",
+                vec![jpx],
+            ),
+        ));
+    }
     // A form that draws itself four times (and the image): k^depth work for
     // a walk that re-descends every `Do`.
     let res = "<< /XObject << /F 6 0 R /Im 5 0 R >> >>";

@@ -2,7 +2,8 @@
 //! the bombs (`tests/tests/bombs.rs`) and the mutation run
 //! (`tests/tests/mutation.rs`): PDF Form XObjects that draw themselves,
 //! TIFF directory chains that are long or loop, progressive JPEGs with a
-//! damaged scan header, and playlists (HLS, ffconcat) that name other files.
+//! damaged scan header, playlists (HLS, ffconcat) that name other files, and
+//! JPEG 2000 codestreams whose header claims any size.
 
 use imageio::{imencode_with, NdImage, WriteOptions};
 
@@ -10,39 +11,8 @@ use imageio::{imencode_with, NdImage, WriteOptions};
 /// 110`.
 pub const PDF_IMAGE: [u8; 12] = [0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100, 110];
 
-/// A PDF of the objects `objs` (object `i + 1` is `objs[i]`; object 1 must be
-/// the catalog), with its cross-reference table.
-pub fn pdf_of(objs: &[Vec<u8>]) -> Vec<u8> {
-    let mut out = b"%PDF-1.4\n".to_vec();
-    let mut offsets = Vec::new();
-    for (i, o) in objs.iter().enumerate() {
-        offsets.push(out.len());
-        out.extend_from_slice(format!("{} 0 obj\n", i + 1).as_bytes());
-        out.extend_from_slice(o);
-        out.extend_from_slice(b"\nendobj\n");
-    }
-    let xref = out.len();
-    out.extend_from_slice(format!("xref\n0 {}\n0000000000 65535 f \n", objs.len() + 1).as_bytes());
-    for o in offsets {
-        out.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
-    }
-    out.extend_from_slice(
-        format!(
-            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
-            objs.len() + 1
-        )
-        .as_bytes(),
-    );
-    out
-}
-
-/// A stream object: `dict` (without `/Length`) and `data`.
-fn stream(dict: &str, data: &[u8]) -> Vec<u8> {
-    let mut s = format!("<< {dict} /Length {} >>\nstream\n", data.len()).into_bytes();
-    s.extend_from_slice(data);
-    s.extend_from_slice(b"\nendstream");
-    s
-}
+pub use crate::seeds::pdf as pdf_of;
+use crate::seeds::stream;
 
 /// A one-page PDF whose page draws the Form XObject `/F0`, where each of the
 /// `forms` Form XObjects (`/F0`, `/F1`, ...) has every form and the image
@@ -183,3 +153,5 @@ pub fn hls_playlist(target: &str) -> Vec<u8> {
 pub fn ffconcat_playlist(target: &str) -> Vec<u8> {
     format!("ffconcat version 1.0\nfile '{target}'\n").into_bytes()
 }
+
+pub use crate::seeds::j2k_codestream;

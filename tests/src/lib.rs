@@ -10,3 +10,7 @@
 pub mod hostile;
 pub mod npy;
 pub mod reliability;
+/// The fuzz targets' seeds (`fuzz/seeds.rs`), whose PDF and JPEG 2000
+/// builders [`hostile`] shares.
+#[path = "../../fuzz/seeds.rs"]
+pub mod seeds;

@@ -17,10 +17,11 @@
 //! Covered: PNG/APNG (IHDR, acTL frame count), GIF (screen, frames), TIFF
 //! (dimensions, strip count, directory chains and loops), WebP (VP8X
 //! canvas, VP8L header), NPY (shape), NPZ (member shape, member inflation),
-//! JPEG (SOF), PDF (image dimensions, Flate bomb, self-drawing forms),
-//! video (MP4 frame count; the container's sample-entry size, which FFmpeg
-//! rightly ignores for the codec's own). Not yet: a video whose codec
-//! bitstream (H.264 SPS, MPEG-4 VOL) declares huge dimensions.
+//! JPEG (SOF), JPEG 2000 (SIZ), PDF (image dimensions, Flate bomb,
+//! self-drawing forms), video (MP4 frame count; the container's
+//! sample-entry size, which FFmpeg rightly ignores for the codec's own).
+//! Not yet: a video whose codec bitstream (H.264 SPS, MPEG-4 VOL) declares
+//! huge dimensions.
 
 use std::io::Write as _;
 use std::path::Path;
@@ -28,7 +29,8 @@ use std::time::{Duration, Instant};
 
 use imageio::{imencode, ErrorKind, NdImage};
 use imageio_tests::hostile::{
-    pdf_of, pdf_self_drawing_forms, pdf_self_drawing_forms_without_resources, tiff_chain, PDF_IMAGE,
+    j2k_codestream, pdf_of, pdf_self_drawing_forms, pdf_self_drawing_forms_without_resources,
+    tiff_chain, PDF_IMAGE,
 };
 use imageio_tests::reliability::{child_command, crc32};
 
@@ -489,6 +491,18 @@ fn bombs() -> Vec<Bomb> {
             bytes: jpg,
         });
     }
+
+    // JPEG 2000: a codestream whose SIZ claims 1 000 000 x 1 000 000 (an
+    // empty 82-byte tile).
+    v.push(Bomb {
+        name: "jpeg2000-siz",
+        ext: ".j2k",
+        read: Read::One,
+        expect: Expect::Limit,
+        limit_ms: TIME_LIMIT_MS,
+        options: &[],
+        bytes: j2k_codestream(1_000_000, 1_000_000),
+    });
 
     // PDF: an image XObject of 100 000 x 100 000, and a 10 x 10 image whose
     // Flate stream inflates to 256 MiB.

@@ -15,9 +15,7 @@ use std::time::{Duration, Instant};
 
 use imageio::{imdecode_with, immeta_with, improps_with, ErrorKind, Index, ReadOptions};
 
-#[allow(dead_code)] // The fuzz targets use the rest of it.
-#[path = "../../fuzz/seeds.rs"]
-mod seeds;
+use imageio_tests::seeds;
 
 /// How long the reads of one seed may take together.
 const BUDGET: Duration = Duration::from_secs(10);

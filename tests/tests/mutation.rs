@@ -30,7 +30,7 @@ use imageio::{
     ReadOptions, Value,
 };
 use imageio_tests::hostile::{
-    ffconcat_playlist, hls_playlist, pdf_self_drawing_forms,
+    ffconcat_playlist, hls_playlist, j2k_codestream, pdf_self_drawing_forms,
     pdf_self_drawing_forms_without_resources, progressive_jpeg, progressive_jpeg_with_sos_len,
     tiff_chain, PDF_IMAGE,
 };
@@ -109,6 +109,7 @@ fn hostile_seeds() -> Vec<(String, Vec<u8>)> {
             hls_playlist("/nonexistent/imageio-tests/segment.ts"),
         ),
         (".mp4", ffconcat_playlist("imageio-tests-nonexistent.ts")),
+        (".j2k", j2k_codestream(16, 12)),
     ];
     let img = pattern(&[16, 24, 3], 4);
     if let Some(j) = progressive_jpeg(&img) {

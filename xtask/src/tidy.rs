@@ -28,12 +28,13 @@ pub const FACADE_LIB: &str = "crates/imageio-rs/src/lib.rs";
 pub const FACADE_KNOWN: &str = "crates/imageio-rs/src/known.rs";
 /// Crates under `crates/` named `imageio-*` that are not plugins: the core,
 /// the buffer-level API (a library on the core verbs, registering nothing),
-/// the CLI and the facade.
+/// the CLI, the facade and the Python binding (a user of the facade).
 pub const NOT_PLUGINS: &[&str] = &[
     "imageio-core",
     "imageio-buffer",
     "imageio-cli",
     "imageio-rs",
+    "imageio-py",
 ];
 /// Documents that are not in the repository, which no source or document
 /// in it may cite (a reader could not follow the reference). Spelt in two

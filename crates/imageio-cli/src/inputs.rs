@@ -35,7 +35,15 @@ pub(crate) fn is_url(s: &str) -> bool {
 /// The output stem of an input that is not below a directory or glob.
 fn stem_of(input: &str) -> String {
     match input.strip_prefix("imageio:") {
-        Some(name) => name.split('.').next().unwrap_or(name).to_owned(),
+        // `chelsea.png`, and a zip member `chelsea.zip/chelsea.png`: the
+        // file's name up to its first dot.
+        Some(name) => {
+            let last = name.rsplit('/').next().unwrap_or(name);
+            match last.split('.').next() {
+                Some(stem) if !stem.is_empty() => stem.to_owned(),
+                _ => "image".into(),
+            }
+        }
         None if is_url(input) => {
             let path = input.split(['?', '#']).next().unwrap_or(input);
             let last = path.rsplit('/').next().unwrap_or("");
@@ -164,6 +172,16 @@ mod tests {
         let one = |p: &str| expand(&[p.to_owned()], false).unwrap()[0].output(d, "png");
         assert_eq!(one("a/b/photo.jpg"), Path::new("out/photo.png"));
         assert_eq!(one("imageio:gradient16"), Path::new("out/gradient16.png"));
+        assert_eq!(one("imageio:chelsea.png"), Path::new("out/chelsea.png"));
+        assert_eq!(
+            one("imageio:cockatoo_yuv420.mp4"),
+            Path::new("out/cockatoo_yuv420.png")
+        );
+        assert_eq!(
+            one("imageio:chelsea.zip/chelsea.png"),
+            Path::new("out/chelsea.png")
+        );
+        assert_eq!(one("imageio:"), Path::new("out/image.png"));
         assert_eq!(
             one("https://h.org/a/cat.jpg?size=2.5#x"),
             Path::new("out/cat.png")

@@ -42,6 +42,7 @@ mod props;
 mod registry;
 mod request;
 mod standard;
+mod standard_remote;
 #[doc(hidden)]
 pub mod test_corpus;
 #[doc(hidden)]
@@ -61,6 +62,10 @@ pub use options::{guess_is_batch, ReadOptions, WriteOptions};
 pub use props::{ImageProperties, Index};
 pub use request::IoMode;
 pub use standard::STANDARD_IMAGES;
+pub use standard_remote::{
+    standard_images_dir, DEFAULT_STANDARD_IMAGES_URL, MAX_STANDARD_IMAGE_BYTES,
+    REMOTE_STANDARD_IMAGES, STANDARD_IMAGES_DIR_VAR, STANDARD_IMAGES_URL_VAR,
+};
 pub use uri::{
     is_url, normalize_extension, redact_url, HttpOptions, ReadSeek, SharedBytes, Uri,
     HTTP_CONNECT_TIMEOUT, HTTP_MAX_REDIRECTS, HTTP_READ_TIMEOUT, HTTP_TOTAL_TIMEOUT,

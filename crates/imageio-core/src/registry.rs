@@ -421,7 +421,15 @@ fn try_in_turn<T>(
             Ok(Err(e)) if e.kind() == ErrorKind::Declined => {
                 tried.push(format!("{} ({})", info.name, e.message()));
             }
-            Ok(Err(e)) if e.kind() == ErrorKind::InvalidOption => {
+            // A bad option, or a file over the limits: another plugin would
+            // not make it right (and a weaker one could decode what the
+            // plugin that knows the format refused as too large).
+            Ok(Err(e))
+                if matches!(
+                    e.kind(),
+                    ErrorKind::InvalidOption | ErrorKind::LimitExceeded
+                ) =>
+            {
                 return Err(e.with_plugin(info.name))
             }
             Ok(Err(e)) => {
@@ -507,6 +515,28 @@ fn nothing_writes(request: &WriteRequest, tried: &[String]) -> Error {
     };
     if let Some(e) = unlinked_hint(all, ext, IoMode::Write) {
         return e;
+    }
+    if tried.is_empty() {
+        // A format the linked plugins read but none writes (JPEG 2000).
+        let readers: Vec<&str> = all
+            .iter()
+            .filter(|p| {
+                claims(p, IoMode::Read)
+                    .iter()
+                    .any(|c| c.format.extensions.contains(&ext))
+            })
+            .map(|p| p.name)
+            .collect();
+        if !readers.is_empty() {
+            return Error::new(
+                ErrorKind::NoPlugin,
+                format!(
+                    "{ext} is read-only here: the {} plugin reads it, but no linked plugin writes \
+                     it; write another format (.png or .tif keep every pixel)",
+                    readers.join("/")
+                ),
+            );
+        }
     }
     Error::new(
         ErrorKind::NoPlugin,

@@ -9,6 +9,12 @@
 //! | `animation` | 8 x `(64, 64, 3)` u8 | a red square crossing a blue field, 100 ms a frame |
 //!
 //! A name may carry an extension (`imageio:testpattern.png`); it is ignored.
+//!
+//! imageio's own standard images (`imageio:chelsea.png` and the other names
+//! of [`REMOTE_STANDARD_IMAGES`](crate::REMOTE_STANDARD_IMAGES)) are not
+//! served here: the read request resolves them to a cached file (downloaded
+//! on first use, see `standard_remote.rs`), which the plugin for its format
+//! reads.
 
 use ndarray::{Array2, Array3};
 
@@ -55,8 +61,14 @@ impl Standard {
             None => Err(Error::new(
                 ErrorKind::NotFound,
                 format!(
-                    "there is no standard image {uri_name:?}; available: {}",
+                    "there is no standard image {uri_name:?}; built in: {}; imageio's, \
+                     downloaded on first use: {}",
                     STANDARD_IMAGES
+                        .iter()
+                        .map(|n| format!("imageio:{n}"))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    crate::REMOTE_STANDARD_IMAGES
                         .iter()
                         .map(|n| format!("imageio:{n}"))
                         .collect::<Vec<_>>()

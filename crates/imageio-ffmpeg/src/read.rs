@@ -380,6 +380,8 @@ pub(crate) struct VideoReader {
     last: Option<(usize, FrameInfo)>,
     /// `position` left frame `cursor` decoded in `self.frame` (after a seek).
     pending: bool,
+    /// The decoder runs without frame threads, as seeks need (see `position`).
+    seek_decoder: bool,
     file_meta: Metadata,
 }
 
@@ -481,6 +483,7 @@ impl VideoReader {
             container_frames,
             last: None,
             pending: false,
+            seek_decoder: false,
             file_meta: Metadata::new(),
         };
         r.file_meta = r.collect_metadata();
@@ -581,6 +584,7 @@ impl VideoReader {
     fn reset(&mut self) -> Result<()> {
         self.input = open_input(&self.source)?;
         self.decoder = open_decoder(&self.input, self.stream, &self.config)?;
+        self.seek_decoder = false;
         self.cursor = 0;
         self.eof_sent = false;
         Ok(())
@@ -744,6 +748,7 @@ impl VideoReader {
             if n > self.cursor && k_index <= self.cursor {
                 return self.skip_to(n); // no keyframe between: decode on
             }
+            self.use_seek_decoder()?;
             if self.seek_and_decode(k, target)? {
                 self.cursor = n;
                 self.pending = true;
@@ -752,6 +757,24 @@ impl VideoReader {
         }
         self.reset()?;
         self.skip_to(n)
+    }
+
+    /// Switches to a decoder without frame threads before a seek. With
+    /// frame threads the H.264 decoder does not always flag a frame it
+    /// concealed (a keyframe that needs frames before it): a trial seek then
+    /// took such a frame for good in about half the runs. Slice threads flag
+    /// errors on the frame they hit. Reading on after a seek keeps this
+    /// decoder; a read from the start (`reset`) gets the configured one back.
+    fn use_seek_decoder(&mut self) -> Result<()> {
+        if self.config.thread_type & ffi::FF_THREAD_FRAME != 0 && !self.seek_decoder {
+            let config = ReadConfig {
+                thread_type: self.config.thread_type & !ffi::FF_THREAD_FRAME,
+                ..self.config
+            };
+            self.decoder = open_decoder(&self.input, self.stream, &config)?;
+            self.seek_decoder = true;
+        }
+        Ok(())
     }
 
     /// Seeks to keyframe timestamp `key` and decodes forward to the frame of

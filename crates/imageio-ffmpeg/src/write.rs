@@ -37,11 +37,18 @@ fn default_codec(ext: &str) -> &'static str {
 }
 
 fn write_config(options: &Options, ext: &str) -> Result<WriteConfig> {
-    let codec = options
+    let asked = options
         .get("codec")
         .and_then(Value::as_str)
-        .unwrap_or(default_codec(ext))
-        .to_owned();
+        .unwrap_or(default_codec(ext));
+    let codec = match find_encoder(asked) {
+        Some(encoder) => encoder.name().to_owned(),
+        None => {
+            return Err(Error::unsupported(format!(
+                "ffmpeg: the linked FFmpeg has no encoder {asked:?}; pick another with the codec option"
+            )))
+        }
+    };
     let fps = options.get("fps").and_then(Value::as_float).unwrap_or(10.0);
     if !(fps.is_finite() && fps > 0.0 && fps <= 1000.0) {
         return Err(Error::invalid_option(format!(
@@ -162,6 +169,26 @@ fn source_format(shape: &[usize], dtype: DType) -> Result<Pixel> {
 }
 
 /// Rounds `x` up to a multiple of `m`.
+/// The encoder `name` names: an encoder of that name (`libx264`), else the
+/// default encoder of the codec of that name (`h264` → `libx264`), as the
+/// ffmpeg command and PyAV resolve `-c:v h264`.
+fn find_encoder(name: &str) -> Option<ff::Codec> {
+    if let Some(codec) = ff::encoder::find_by_name(name) {
+        return Some(codec);
+    }
+    let cname = std::ffi::CString::new(name).ok()?;
+    // SAFETY: a NUL-terminated name; FFmpeg returns a pointer to a static
+    // descriptor or null.
+    let id = unsafe {
+        let d = ffi::avcodec_descriptor_get_by_name(cname.as_ptr());
+        if d.is_null() {
+            return None;
+        }
+        (*d).id
+    };
+    ff::encoder::find(id.into())
+}
+
 fn round_up(x: u32, m: u32) -> u32 {
     x.div_ceil(m) * m
 }
@@ -171,12 +198,6 @@ impl VideoWriter {
     pub(crate) fn open(request: &mut WriteRequest) -> Result<VideoWriter> {
         let ext = request.extension().unwrap_or("").to_owned();
         let config = write_config(request.options(), &ext)?;
-        if ff::encoder::find_by_name(&config.codec).is_none() {
-            return Err(Error::unsupported(format!(
-                "ffmpeg: the linked FFmpeg has no encoder {:?}; pick another with the codec option",
-                config.codec
-            )));
-        }
         Ok(VideoWriter {
             sink: Some(request.output()?),
             ext,

@@ -149,6 +149,58 @@ fn random_access_is_exact_in_corpus_files() {
 }
 
 #[test]
+fn a_keyframe_that_needs_earlier_frames_reads_right_every_time() {
+    if !corpus_present("a_keyframe_that_needs_earlier_frames_reads_right_every_time") {
+        return;
+    }
+    link();
+    // cockatoo.mp4 (H.264, 2 B-frames) marks frames 76 and 145 as keyframes
+    // that do not decode alone. With frame threads a seek to frame 76
+    // returned a concealed frame (gray chroma, max difference 255) in about
+    // half the reads; each fresh read below seeks.
+    let p = corpus("cockatoo.mp4");
+    let frames: Vec<NdImage> = ImageFile::open_read(&p, &ReadOptions::new())
+        .unwrap()
+        .iter()
+        .take(150)
+        .map(|r| r.unwrap())
+        .collect();
+    for k in [76, 145, 77, 146] {
+        for run in 0..6 {
+            let img = imread_with(&p, &ReadOptions::new().index(Index::At(k))).unwrap();
+            assert!(
+                img == frames[k],
+                "frame {k}, read {run}: differs from iteration"
+            );
+        }
+    }
+}
+
+#[test]
+fn codec_names_resolve_as_the_ffmpeg_command_does() {
+    link();
+    let dir = tempfile::tempdir().unwrap();
+    let src = stack(6);
+    // A codec name picks that codec's default encoder (h264 -> libx264).
+    for (ext, codec) in [(".mp4", "h264"), (".mp4", "libx264"), (".webm", "vp9")] {
+        let p = dir.path().join(format!("{codec}{ext}"));
+        let opts = WriteOptions::new()
+            .option("codec", codec)
+            .option("fps", 24.0);
+        imwrite_with(&p, &src, &opts.is_batch(true)).unwrap();
+        let meta = immeta_with(&p, &ReadOptions::new()).unwrap();
+        let want = if codec == "vp9" { "vp9" } else { "h264" };
+        assert_eq!(
+            meta.get("codec").and_then(Value::as_str),
+            Some(want),
+            "{codec}"
+        );
+        let all = imread_with(&p, &ReadOptions::new().index(Index::All)).unwrap();
+        assert_eq!(all.shape(), &[6, H, W, 3], "{codec}");
+    }
+}
+
+#[test]
 fn round_trips_keep_count_size_fps_and_quality() {
     link();
     let dir = tempfile::tempdir().unwrap();

@@ -31,7 +31,11 @@
 //!   them;
 //! - the decoder stays open in the plugin: reading frame `i + 1` after `i`
 //!   (`imiter`) continues from the kept canvas; reading backwards restarts;
-//!   reading frame `i` decodes frames `0..=i` and nothing after them;
+//!   reading frame `i` decodes frames `0..=i` and nothing after them. The
+//!   first read of an opened file hands its canvas to the output (a first
+//!   frame that covers the screen is decoded straight into the output
+//!   array: no canvas copy, no index buffer); a second read restarts once
+//!   and keeps the canvas from then on, so `imiter` stays linear;
 //! - opening reads the logical screen descriptor only. The block headers
 //!   are scanned lazily, skipping the LZW data by sub-block lengths (no
 //!   pixel is decoded): as far as the RGB/RGBA question needs (to the first

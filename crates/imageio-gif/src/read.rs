@@ -112,8 +112,21 @@ fn get(data: &[u8], pos: usize, n: usize) -> Option<&[u8]> {
 
 /// Skips a chain of data sub-blocks at `pos`; the offset after its
 /// terminator, `None` when the data ends first.
+///
+/// LZW data is mostly full 255-byte sub-blocks, so the length bytes of the
+/// next [`RUN`] blocks are checked together: these loads do not depend on
+/// one another, where following the chain one length at a time waits for
+/// each load before the next can start.
 fn skip_sub_blocks(data: &[u8], mut pos: usize) -> Option<usize> {
+    /// Full sub-blocks (a 255 length byte and 255 bytes) checked at once.
+    const RUN: usize = 8;
     loop {
+        while let Some(run) = get(data, pos, 256 * RUN) {
+            if !(0..RUN).all(|k| run[256 * k] == 255) {
+                break;
+            }
+            pos += 256 * RUN;
+        }
         let n = *data.get(pos)? as usize;
         pos += 1;
         if n == 0 {
@@ -292,11 +305,8 @@ impl Scan {
     }
 }
 
-/// Below this many bytes left to scan, the header scan runs inline (a
-/// thread costs more than it saves).
-const PARALLEL_SCAN: usize = 256 * 1024;
-
-/// A frame's descriptor, graphic control and palette, its indices decoded.
+/// A frame's descriptor, graphic control and palette (its indices not yet
+/// decoded).
 struct FrameHead {
     /// Left, top, width, height as stored.
     rect: (usize, usize, usize, usize),
@@ -306,39 +316,77 @@ struct FrameHead {
     palette_len: usize,
 }
 
-/// Decodes the next frame's indices into `indices` (resized to it).
-fn next_indices(
-    d: &mut Decoder<Cursor<SharedBytes>>,
-    indices: &mut Vec<u8>,
-    limits: Limits,
-) -> Result<FrameHead> {
-    let f = d
-        .next_frame_info()
-        .map_err(gif_err)?
-        .ok_or_else(|| Error::decode("GIF: fewer frames than counted"))?;
-    let rect = (
-        f.left as usize,
-        f.top as usize,
-        f.width as usize,
-        f.height as usize,
-    );
-    let (transparent, dispose) = (f.transparent, f.dispose);
-    limits.check_dimensions(rect.2 as u64, rect.3 as u64)?;
-    limits.check_alloc((rect.2 * rect.3) as u64)?;
-    let mut palette = [0u8; 768];
-    let src = d.palette().map_err(gif_err)?;
-    let palette_len = src.len().min(768);
-    palette[..palette_len].copy_from_slice(&src[..palette_len]);
-    indices.clear();
-    indices.resize(rect.2 * rect.3, 0);
-    d.read_into_buffer(indices).map_err(gif_err)?;
-    Ok(FrameHead {
-        rect,
-        transparent,
-        dispose,
-        palette,
-        palette_len,
-    })
+impl FrameHead {
+    /// The next frame's header, checked against `limits`.
+    fn next(d: &mut Decoder<Cursor<SharedBytes>>, limits: Limits) -> Result<FrameHead> {
+        let f = d
+            .next_frame_info()
+            .map_err(gif_err)?
+            .ok_or_else(|| Error::decode("GIF: fewer frames than counted"))?;
+        let rect = (
+            f.left as usize,
+            f.top as usize,
+            f.width as usize,
+            f.height as usize,
+        );
+        let (transparent, dispose) = (f.transparent, f.dispose);
+        limits.check_dimensions(rect.2 as u64, rect.3 as u64)?;
+        limits.check_alloc((rect.2 * rect.3) as u64)?;
+        let mut palette = [0u8; 768];
+        let src = d.palette().map_err(gif_err)?;
+        let palette_len = src.len().min(768);
+        palette[..palette_len].copy_from_slice(&src[..palette_len]);
+        Ok(FrameHead {
+            rect,
+            transparent,
+            dispose,
+            palette,
+            palette_len,
+        })
+    }
+
+    /// The colour of each index as `C` samples: opaque, black past the
+    /// palette; the transparent index is `[0; C]`, the colour of an
+    /// unpainted canvas (skipped when compositing over a painted one).
+    fn lut<const C: usize>(&self) -> [[u8; C]; 256] {
+        let mut lut = [[0u8; C]; 256];
+        for (e, c) in lut
+            .iter_mut()
+            .zip(self.palette[..self.palette_len].chunks_exact(3))
+        {
+            e[..3].copy_from_slice(c);
+        }
+        if C == 4 {
+            for e in lut.iter_mut() {
+                e[C - 1] = 255;
+            }
+        }
+        if let Some(t) = self.transparent {
+            lut[t as usize] = [0; C];
+        }
+        lut
+    }
+}
+
+/// Turns the `n` indices stored at the end of `buf` (`buf[(C - 1) * n..]`)
+/// into `n` pixels of `C` samples filling `buf`, in place. Pixel `i` is
+/// written to `buf[C * i..C * (i + 1)]`, which ends at or before index
+/// `i`'s own byte, so no index is overwritten before it is read; the
+/// indices are taken a block at a time so the inner loop has no bounds
+/// checks.
+fn expand_in_place<const C: usize>(buf: &mut [u8], n: usize, lut: &[[u8; C]; 256]) {
+    const BLOCK: usize = 4096;
+    let off = (C - 1) * n;
+    let mut ix = [0u8; BLOCK];
+    let mut i = 0;
+    while i < n {
+        let b = (n - i).min(BLOCK);
+        ix[..b].copy_from_slice(&buf[off + i..off + i + b]);
+        for (px, &k) in buf[C * i..C * (i + b)].chunks_exact_mut(C).zip(&ix[..b]) {
+            px.copy_from_slice(&lut[k as usize]);
+        }
+        i += b;
+    }
 }
 
 /// The read side: the scan, the decoder and the canvas of the last frame read.
@@ -359,6 +407,12 @@ pub(crate) struct GifReader {
     pending: Option<(DisposalMethod, Rect, Option<Vec<u8>>)>,
     /// Frame indices buffer, reused.
     indices: Vec<u8>,
+    /// Whether a read keeps the canvas (and returns a copy) for the next
+    /// frame. The first read of the reader gives its canvas away instead,
+    /// so that reading one frame allocates its pixels once and copies
+    /// nothing; a second read then restarts once and keeps the canvas from
+    /// then on, so that `imiter` stays linear.
+    keep: bool,
 }
 
 impl GifReader {
@@ -375,6 +429,7 @@ impl GifReader {
             next: 0,
             pending: None,
             indices: Vec::new(),
+            keep: false,
         })
     }
 
@@ -405,60 +460,69 @@ impl GifReader {
             .map_err(gif_err)?;
         self.decoder = Some(d);
         self.channels = 0;
-        self.canvas.clear();
+        self.canvas = Vec::new();
         self.next = 0;
         self.pending = None;
         Ok(())
     }
 
     /// Decodes and composites the next frame onto the canvas. The first
-    /// frame after a restart settles the channels: when much of the file is
-    /// left to scan, the header scan runs on a second thread while this one
-    /// decodes the frame's LZW data, so that reading frame 0 of a long file
-    /// costs about the larger of the two, not their sum.
+    /// frame after a restart settles the channels (the header scan) and
+    /// makes the canvas.
     fn advance(&mut self) -> Result<()> {
-        let frame = if self.channels == 0 {
-            let GifReader {
-                scan,
-                data,
-                decoder,
-                indices,
-                limits,
-                ..
-            } = self;
-            let bytes: &[u8] = data;
-            let decoder = decoder.as_mut().expect("decoder open");
-            let left = bytes.len().saturating_sub(scan.pos);
-            let parallel = !scan.alpha
-                && !scan.done
-                && left >= PARALLEL_SCAN
-                && std::thread::available_parallelism().is_ok_and(|n| n.get() > 1);
-            let frame = if parallel {
-                let (frame, settled) = std::thread::scope(|s| {
-                    let h = s.spawn(|| scan.settle_alpha(bytes));
-                    (next_indices(decoder, indices, *limits), h.join())
-                });
-                settled.map_err(|_| Error::internal("GIF: the header scan panicked"))??;
-                frame
-            } else {
-                scan.settle_alpha(bytes)?;
-                next_indices(decoder, indices, *limits)
-            };
-            self.channels = if self.scan.alpha { 4 } else { 3 };
+        if self.channels == 0 {
+            self.channels = self.channels()?;
             let (w, h) = (self.scan.width, self.scan.height);
             self.limits.check_alloc((w * h * self.channels) as u64)?;
-            self.canvas.clear();
-            self.canvas.resize(w * h * self.channels, 0);
-            frame?
-        } else {
             let decoder = self.decoder.as_mut().expect("decoder open");
-            next_indices(decoder, &mut self.indices, self.limits)?
-        };
-        if self.channels == 4 {
-            self.composite::<4>(frame);
-        } else {
-            self.composite::<3>(frame);
+            let f = FrameHead::next(decoder, self.limits)?;
+            return if self.channels == 4 {
+                self.first::<4>(f)
+            } else {
+                self.first::<3>(f)
+            };
         }
+        let decoder = self.decoder.as_mut().expect("decoder open");
+        let f = FrameHead::next(decoder, self.limits)?;
+        self.decode_indices(&f)?;
+        if self.channels == 4 {
+            self.composite::<4>(f);
+        } else {
+            self.composite::<3>(f);
+        }
+        Ok(())
+    }
+
+    /// Decodes the frame's indices into `indices` (resized to it).
+    fn decode_indices(&mut self, f: &FrameHead) -> Result<()> {
+        let decoder = self.decoder.as_mut().expect("decoder open");
+        self.indices.clear();
+        self.indices.resize(f.rect.2 * f.rect.3, 0);
+        decoder.read_into_buffer(&mut self.indices).map_err(gif_err)
+    }
+
+    /// The first frame: the canvas made once, at its final size. A frame
+    /// that covers the screen exactly (the usual case) is decoded straight
+    /// into the canvas and expanded there: no zeroed canvas painted over,
+    /// no separate index buffer.
+    fn first<const C: usize>(&mut self, f: FrameHead) -> Result<()> {
+        let (sw, sh) = (self.scan.width, self.scan.height);
+        let n = sw * sh;
+        self.canvas = vec![0; n * C];
+        if f.rect != (0, 0, sw, sh) {
+            self.decode_indices(&f)?;
+            self.composite::<C>(f);
+            return Ok(());
+        }
+        let decoder = self.decoder.as_mut().expect("decoder open");
+        decoder
+            .read_into_buffer(&mut self.canvas[(C - 1) * n..])
+            .map_err(gif_err)?;
+        expand_in_place::<C>(&mut self.canvas, n, &f.lut::<C>());
+        let saved = (f.dispose == DisposalMethod::Previous).then(|| vec![0; n * C]);
+        let r = Rect::clipped(0, 0, sw, sh, sw, sh);
+        self.pending = Some((f.dispose, r, saved));
+        self.next += 1;
         Ok(())
     }
 
@@ -483,23 +547,13 @@ impl GifReader {
                 _ => {}
             }
         }
+        let lut = f.lut::<C>();
         let FrameHead {
             rect: (fl, ft, fw, fh),
             transparent,
             dispose,
-            palette,
-            palette_len,
+            ..
         } = f;
-        // 256 entries, alpha 255; indices past the palette are opaque black.
-        let mut lut = [[0u8; C]; 256];
-        for (e, c) in lut.iter_mut().zip(palette[..palette_len].chunks_exact(3)) {
-            e[..3].copy_from_slice(c);
-        }
-        if C == 4 {
-            for e in lut.iter_mut() {
-                e[C - 1] = 255;
-            }
-        }
         let r = Rect::clipped(fl, ft, fw, fh, sw, sh);
         let saved = (dispose == DisposalMethod::Previous).then(|| self.canvas.clone());
         for y in 0..r.height {
@@ -525,9 +579,20 @@ impl GifReader {
         self.next += 1;
     }
 
-    fn output(&self) -> Result<NdImage> {
+    /// The canvas as the frame read: a copy when the canvas is kept, else
+    /// the canvas itself (the decoder is dropped with it, so that the next
+    /// read restarts, and keeps the canvas from then on).
+    fn output(&mut self) -> Result<NdImage> {
         let (w, h) = (self.scan.width, self.scan.height);
-        NdImage::from_shape_vec(&[h, w, self.channels], self.canvas.clone())
+        let pixels = if self.keep {
+            self.canvas.clone()
+        } else {
+            self.keep = true;
+            self.decoder = None;
+            self.pending = None;
+            std::mem::take(&mut self.canvas)
+        };
+        NdImage::from_shape_vec(&[h, w, self.channels], pixels)
     }
 }
 
@@ -634,5 +699,43 @@ mod tests {
         assert_eq!(skip_sub_blocks(&d, 0), Some(6));
         assert_eq!(skip_sub_blocks(&d[..5], 0), None);
         assert_eq!(skip_sub_blocks(&[200, 1, 2], 0), None);
+    }
+
+    #[test]
+    fn runs_of_full_sub_blocks_are_skipped_as_one_at_a_time() {
+        // The plain walk, one length byte after the other.
+        fn one_at_a_time(data: &[u8], mut pos: usize) -> Option<usize> {
+            loop {
+                let n = *data.get(pos)? as usize;
+                pos += 1;
+                if n == 0 {
+                    return Some(pos);
+                }
+                pos += n;
+                if pos > data.len() {
+                    return None;
+                }
+            }
+        }
+        // Chains of full blocks with a short one at `k` (or none), a
+        // terminator and a trailer; then every cut of each.
+        for short in [None, Some(0), Some(5), Some(8), Some(17)] {
+            let mut d = vec![7u8];
+            for k in 0..20 {
+                let n = if short == Some(k) { 100 } else { 255 };
+                d.push(n);
+                d.extend(std::iter::repeat_n(255u8, n as usize));
+            }
+            d.extend([0, 0x3B]);
+            let end = d.len() - 1;
+            assert_eq!(skip_sub_blocks(&d, 1), Some(end), "{short:?}");
+            for cut in (0..d.len()).step_by(37).chain([end - 1, end]) {
+                assert_eq!(
+                    skip_sub_blocks(&d[..cut], 1),
+                    one_at_a_time(&d[..cut], 1),
+                    "{short:?} cut at {cut}"
+                );
+            }
+        }
     }
 }

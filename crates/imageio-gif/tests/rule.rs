@@ -401,3 +401,72 @@ fn frame_0_of_a_long_file_sees_the_whole_file_for_its_channels() {
         }
     }
 }
+
+/// A 4x3 GIF whose frame 0 covers the screen, is interlaced (stored rows
+/// 1, 2, 3 land on screen rows 0, 2, 1) and disposed by `dispose`; frame 1
+/// paints green on `(0..2, 0)`.
+fn interlaced_first(dispose: DisposalMethod) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    {
+        let mut e = Encoder::new(&mut bytes, 4, 3, &PAL).unwrap();
+        let rows: Vec<u8> = [1u8, 2, 3].iter().flat_map(|&i| [i; 4]).collect();
+        e.write_frame(&Frame {
+            width: 4,
+            height: 3,
+            interlaced: true,
+            buffer: Cow::Owned(rows),
+            dispose,
+            ..Frame::default()
+        })
+        .unwrap();
+        e.write_frame(&Frame {
+            width: 2,
+            height: 1,
+            buffer: Cow::Owned(vec![2, 2]),
+            ..Frame::default()
+        })
+        .unwrap();
+    }
+    bytes
+}
+
+#[test]
+fn frame_0_decoded_in_place_then_read_on_from_one_file() {
+    // Frame 0 takes the in-place path (it covers the screen) and the first
+    // read gives its canvas away: reading on, back and again must still
+    // composite from the right canvas.
+    let (r, g, b, k) = ([255, 0, 0], [0, 255, 0], [0, 0, 255], [0, 0, 0]);
+    for (dispose, c) in [(KEEP, 3), (DisposalMethod::Previous, 4)] {
+        let bytes = interlaced_first(dispose);
+        let pixel = |p: [u8; 3], a: u8| {
+            if c == 4 {
+                [&p[..], &[a]].concat()
+            } else {
+                p.to_vec()
+            }
+        };
+        let row = |p: [u8; 3]| pixel(p, 255).repeat(4);
+        let frame0 = [row(r), row(b), row(g)].concat();
+        // Restored to previous, frame 0 leaves an unpainted canvas: RGBA.
+        let under = |p| if c == 4 { pixel(k, 0) } else { pixel(p, 255) };
+        let frame1 = [
+            pixel(g, 255),
+            pixel(g, 255),
+            under(r),
+            under(r),
+            [under(b), under(b), under(b), under(b)].concat(),
+            [under(g), under(g), under(g), under(g)].concat(),
+        ]
+        .concat();
+        let mut file = ImageFile::open_read(bytes.clone(), &ro()).unwrap();
+        for i in [0, 1, 1, 0, 1, 0, 0] {
+            let got = file.read(Index::At(i)).unwrap();
+            assert_eq!(got.shape(), &[3, 4, c], "{dispose:?} frame {i}");
+            let want = if i == 0 { &frame0 } else { &frame1 };
+            let got = got.into_array::<u8>().unwrap();
+            assert_eq!(got.as_slice().unwrap(), &want[..], "{dispose:?} frame {i}");
+        }
+        let stack = all(&bytes);
+        assert_eq!(stack.as_slice().unwrap(), &[frame0, frame1].concat()[..]);
+    }
+}

@@ -767,7 +767,46 @@ fn dct(doc: &Document, dict: &Dictionary, data: &[u8], limits: &Limits) -> Resul
 }
 
 /// JPX through hayro-jpeg2000: the codestream's components, u8 up to 8 bits, u16 beyond.
+/// The most tiles a JPEG 2000 codestream can index (`Isot` is 16-bit).
+const MAX_JPX_TILES: u64 = 65_535;
+
+/// Refuses JPX data (a JP2 file or a bare codestream) whose SIZ marker makes
+/// more tiles than a codestream can index: hayro-jpeg2000 sets up every tile
+/// of the grid before decoding, so 4000 x 4000 one-pixel tiles in a 749-byte
+/// PDF took 4 GB and 21 s. Data without a SIZ marker is left to the decoder.
+pub(crate) fn check_jpx_tiles(data: &[u8]) -> Result<()> {
+    const SOC_SIZ: [u8; 4] = [0xFF, 0x4F, 0xFF, 0x51];
+    let Some(at) = data.windows(4).position(|w| w == SOC_SIZ) else {
+        return Ok(());
+    };
+    // After SOC, SIZ, Lsiz and Rsiz: Xsiz, Ysiz, XOsiz, YOsiz, XTsiz,
+    // YTsiz, XTOsiz, YTOsiz, each a big-endian u32.
+    let mut fields = [0u64; 8];
+    for (k, f) in fields.iter_mut().enumerate() {
+        let i = at + 8 + 4 * k;
+        let Some(b) = data.get(i..i + 4) else {
+            return Ok(());
+        };
+        *f = u64::from(u32::from_be_bytes([b[0], b[1], b[2], b[3]]));
+    }
+    let [width, height, _, _, tile_w, tile_h, tile_x, tile_y] = fields;
+    if tile_w == 0 || tile_h == 0 || tile_x > width || tile_y > height {
+        return Ok(());
+    }
+    let tiles = (width - tile_x)
+        .div_ceil(tile_w)
+        .saturating_mul((height - tile_y).div_ceil(tile_h));
+    if tiles > MAX_JPX_TILES {
+        return Err(Error::decode(format!(
+            "pdf: a JPX image of {tiles} tiles ({tile_w}x{tile_h} each); a codestream holds \
+             at most {MAX_JPX_TILES}"
+        )));
+    }
+    Ok(())
+}
+
 fn jpx(data: &[u8], limits: &Limits) -> Result<NdImage> {
+    check_jpx_tiles(data)?;
     let settings = hayro_jpeg2000::DecodeSettings::default();
     let jerr = |e: hayro_jpeg2000::DecodeError| Error::decode(format!("pdf: JPX data: {e:?}"));
     let image = hayro_jpeg2000::Image::new(data, &settings).map_err(jerr)?;

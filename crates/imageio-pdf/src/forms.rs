@@ -19,6 +19,7 @@ use hayro::hayro_syntax::content::TypedIter;
 use hayro::hayro_syntax::object::dict::keys::{FORM, RESOURCES, SUBTYPE};
 use hayro::hayro_syntax::object::{Dict, Name, ObjectIdentifier};
 use hayro::hayro_syntax::page::{Page, Resources};
+use hayro::hayro_syntax::Filter;
 use imageio_core::{Error, Result};
 
 /// The most content operators a page may make hayro interpret, counting
@@ -93,6 +94,11 @@ impl Walk {
             };
             let dict = stream.dict();
             if dict.get::<Name<'_>>(SUBTYPE).as_deref() != Some(FORM) {
+                // An image hayro would decode with its JPEG 2000 decoder:
+                // refuse a tile grid that decoder would spend gigabytes on.
+                if stream.filters().as_slice() == [Filter::JpxDecode] {
+                    crate::decode::check_jpx_tiles(&stream.raw_data())?;
+                }
                 continue;
             }
             let own = dict.get::<Dict<'_>>(RESOURCES).map(Resources::new);

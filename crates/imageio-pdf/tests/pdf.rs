@@ -467,6 +467,43 @@ fn self_drawing_form(own_resources: bool) -> Vec<u8> {
     )
 }
 
+/// The fuzz targets' seeds (hand-built hostile PDFs among them).
+#[allow(dead_code)]
+#[path = "../../../fuzz/seeds.rs"]
+mod seeds;
+
+#[test]
+fn a_jpx_image_of_millions_of_tiles_is_refused_read_or_rendered() {
+    // 4000 x 4000 pixels in one-pixel tiles (a 16 x 12 image dictionary):
+    // the JPEG 2000 decoder set up all 16 million tiles first, 4 GB and
+    // about 20 s for a 749-byte file, in the image walk and in rendering.
+    let (_, bomb) = seeds::seeds("pdf")
+        .into_iter()
+        .find(|(name, _)| name == "pdf-jpx-tile-bomb")
+        .expect("the seed exists");
+    let (file, _) = seeds::file_of("pdf", &bomb).unwrap();
+    assert!(file.len() < 1024, "{}", file.len());
+    let start = std::time::Instant::now();
+    for o in [opts(), opts().option("render", true).option("dpi", 36.0)] {
+        let e = imdecode_with(file, &o).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Decode, "{e}");
+        assert!(e.to_string().contains("of 16000000 tiles"), "{e}");
+    }
+    assert!(
+        start.elapsed() < std::time::Duration::from_secs(2),
+        "took {:?}",
+        start.elapsed()
+    );
+    // The same image with a sane tile grid still decodes.
+    let (_, fine) = seeds::seeds("pdf")
+        .into_iter()
+        .find(|(name, _)| name == "pdf-jpx-image")
+        .unwrap();
+    let (file, _) = seeds::file_of("pdf", &fine).unwrap();
+    let img = imdecode_with(file, &opts()).unwrap();
+    assert_eq!(img.shape(), &[12, 16]);
+}
+
 #[test]
 fn a_form_that_draws_itself_is_walked_once() {
     // Before the fix the walk re-descended every `Do` to depth 12: 4^12

@@ -32,7 +32,10 @@
 //!   the acTL frame count + 1 (as Pillow and imageio count);
 //!   `default_image_in_animation` in the metadata says which. Reading
 //!   image `i + 1` after `i` continues from the kept canvas, and reading
-//!   image `i` decodes images `0..=i` and nothing after them; `n_images`
+//!   image `i` decodes images `0..=i` and nothing after them (image 0,
+//!   when it fills the canvas and decodes to the output's channels, is
+//!   decoded straight into the output array, no canvas; the next read of a
+//!   later image starts the compositor from image 0); `n_images`
 //!   comes from the acTL chunk without decoding, the durations and the
 //!   regions from a walk over the chunk headers at open (the compressed
 //!   data is skipped by chunk length).

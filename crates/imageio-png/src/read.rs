@@ -351,6 +351,66 @@ impl PngReader {
         }
     }
 
+    /// Image 0 of an animation decoded straight into the output array,
+    /// when that is what compositing it would give: the image fills the
+    /// canvas (the default image outside the animation, or a first frame
+    /// at `(0, 0)` of the canvas's size) and decodes to the output's
+    /// channels. Drawn onto the transparent canvas, such a frame is its own
+    /// pixels, except that blend OVER leaves fully transparent pixels
+    /// `0` in every sample. `None` when it is not such an image (the
+    /// compositor reads it). No canvas, no frame buffer, no copy: reading
+    /// frame 0 of a long APNG costs one decode. The compositor, made by the
+    /// next read, starts over from frame 0.
+    fn first_direct(&self) -> Result<Option<NdImage>> {
+        let Some(apng) = &self.apng else {
+            return Ok(None);
+        };
+        let channels = self.anim_channels();
+        if self.still_channels() != channels {
+            return Ok(None);
+        }
+        let mut r = reader(&self.data, self.limits, Transformations::EXPAND, true)?;
+        let (w, h) = r.info().size();
+        let over = match (apng.default_outside, r.info().frame_control) {
+            (true, _) => false,
+            (false, Some(fc))
+                if fc.x_offset == 0 && fc.y_offset == 0 && fc.width == w && fc.height == h =>
+            {
+                fc.blend_op == png::BlendOp::Over
+            }
+            _ => return Ok(None),
+        };
+        let (ct, bd) = r.output_color_type();
+        if ct.samples() != channels || (bd == BitDepth::Sixteen) != self.is_16() {
+            return Ok(None);
+        }
+        let dtype = if self.is_16() { DType::U16 } else { DType::U8 };
+        let shape = shape_of(h, w, channels);
+        self.limits.check_shape(&shape, dtype)?;
+        let mut img = NdImage::zeros(&shape, dtype);
+        let buf = img
+            .as_bytes_mut()
+            .ok_or_else(|| Error::internal("a new array is contiguous"))?;
+        if r.output_buffer_size() != Some(buf.len()) {
+            return Ok(None);
+        }
+        r.next_frame(buf).map_err(decode_err)?;
+        if over && matches!(channels, 2 | 4) {
+            // OVER onto transparent black: a pixel of alpha 0 stays 0.
+            let bytes = channels * if self.is_16() { 2 } else { 1 };
+            let alpha = bytes - bytes / channels;
+            for px in buf.chunks_exact_mut(bytes) {
+                if px[alpha..].iter().all(|&b| b == 0) {
+                    px.fill(0);
+                }
+            }
+        }
+        if dtype == DType::U16 {
+            fix_u16(&mut img);
+        }
+        Ok(Some(img))
+    }
+
     fn decode_still(&self) -> Result<NdImage> {
         let mut r = reader(&self.data, self.limits, Transformations::EXPAND, true)?;
         let (ct, bd) = r.output_color_type();
@@ -422,6 +482,11 @@ impl Reader for PngReader {
             Some(a) => !a.can_reach(index),
             None => true,
         };
+        if restart && index == 0 {
+            if let Some(img) = self.first_direct()? {
+                return Ok(img);
+            }
+        }
         if restart {
             self.anim = None;
             self.anim = Some(Animator::new(

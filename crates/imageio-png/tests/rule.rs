@@ -278,3 +278,70 @@ fn iteration_matches_the_stack() {
         assert_eq!(got, all.index_axis(imageio::ndarray::Axis(0), i), "{i}");
     }
 }
+
+#[test]
+fn frame_0_read_directly_matches_the_compositor() {
+    // Image 0 of an animation is decoded straight into the output. Drawn
+    // onto the transparent canvas it is its own pixels, except that blend
+    // OVER leaves a pixel of alpha 0 all 0. Frame 1 is fully transparent
+    // and blended OVER, so it shows the compositor's canvas after frame 0.
+    for depth16 in [false, true] {
+        for blend in [BlendOp::Over, BlendOp::Source] {
+            let px0: [[u16; 4]; 2] = [[10, 20, 30, 0], [40, 50, 60, 128]];
+            let scale = if depth16 { 257 } else { 1 };
+            let sample = |v: u16| -> Vec<u8> {
+                if depth16 {
+                    (v * scale).to_be_bytes().to_vec()
+                } else {
+                    vec![v as u8]
+                }
+            };
+            let frame0: Vec<u8> = px0.iter().flatten().flat_map(|&v| sample(v)).collect();
+            let frame1: Vec<u8> = [[7u16, 7, 7, 0]; 2]
+                .iter()
+                .flatten()
+                .flat_map(|&v| sample(v))
+                .collect();
+            let mut bytes = Vec::new();
+            {
+                let mut e = png::Encoder::new(&mut bytes, 2, 1);
+                e.set_color(ColorType::Rgba);
+                e.set_depth(if depth16 {
+                    png::BitDepth::Sixteen
+                } else {
+                    png::BitDepth::Eight
+                });
+                e.set_animated(2, 0).unwrap();
+                let mut w = e.write_header().unwrap();
+                w.set_blend_op(blend).unwrap();
+                w.write_image_data(&frame0).unwrap();
+                w.set_blend_op(BlendOp::Over).unwrap();
+                w.write_image_data(&frame1).unwrap();
+                w.finish().unwrap();
+            }
+            let shown: Vec<u16> = px0
+                .iter()
+                .flat_map(|p| match (blend, p[3]) {
+                    (BlendOp::Over, 0) => [0; 4],
+                    _ => *p,
+                })
+                .map(|v| v * scale)
+                .collect();
+            let samples = |img: imageio::NdImage| -> Vec<u16> {
+                assert_eq!(img.shape(), &[1, 2, 4]);
+                if depth16 {
+                    img.into_array::<u16>().unwrap().iter().copied().collect()
+                } else {
+                    let a = img.into_array::<u8>().unwrap();
+                    a.iter().map(|&v| u16::from(v)).collect()
+                }
+            };
+            let what = format!("16-bit {depth16}, {blend:?}");
+            let mut file = ImageFile::open_read(bytes.clone(), &ro()).unwrap();
+            for i in [0, 1, 0, 0, 1] {
+                let got = samples(file.read(Index::At(i)).unwrap());
+                assert_eq!(got, shown, "{what}: frame {i}");
+            }
+        }
+    }
+}

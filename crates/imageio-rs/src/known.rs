@@ -51,4 +51,12 @@ known! {
         schemes: [];
     "camera", "imageio-ffmpeg", "ffmpeg-device",
         reads: [], writes: [], schemes: ["device"];
+    "jpeg2000", "imageio-jpeg2000", "jpeg2000",
+        reads: [".jp2", ".j2k", ".j2c", ".jpx"], writes: [], schemes: [];
+    "webp", "imageio-webp", "webp",
+        reads: [".webp"], writes: [".webp"], schemes: [];
+    "nifti", "imageio-nifti", "nifti",
+        reads: [".nii", ".nii.gz", ".gz"], writes: [".nii", ".nii.gz", ".gz"], schemes: [];
+    "fits", "imageio-fits", "fits",
+        reads: [".fits", ".fit", ".fts"], writes: [], schemes: [];
 }

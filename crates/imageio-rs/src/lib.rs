@@ -38,6 +38,12 @@ pub use imageio_core::{
     imdecode, imdecode_with, imencode, imencode_with, imiter, imiter_with, immeta, immeta_with,
     imopen, improps, improps_with, imread, imread_with, imwrite, imwrite_with,
 };
+/// imageio's standard images (`imageio:chelsea.png`, ...), downloaded on
+/// first use into [`standard_images_dir`] (with the `http` feature).
+pub use imageio_core::{
+    standard_images_dir, DEFAULT_STANDARD_IMAGES_URL, REMOTE_STANDARD_IMAGES,
+    STANDARD_IMAGES_DIR_VAR, STANDARD_IMAGES_URL_VAR,
+};
 pub use imageio_core::{
     DType, Element, Error, ErrorKind, Hint, HttpOptions, ImageFile, ImageIter, ImageProperties,
     Index, IoMode, Limits, Metadata, Mode, NdImage, ReadOptions, Result, SharedBytes, Uri, Value,
@@ -101,6 +107,23 @@ pub use imageio_ffmpeg as ffmpeg;
 /// PDF: the images placed on each page, pages rendered, pages written.
 #[cfg(feature = "pdf")]
 pub use imageio_pdf as pdf;
+
+/// JPEG 2000: JP2, JPX and J2K codestreams, read on hayro-jpeg2000.
+#[cfg(feature = "jpeg2000")]
+pub use imageio_jpeg2000 as jpeg2000;
+
+/// WebP on libwebp: still and animated, lossy and lossless.
+#[cfg(feature = "webp")]
+pub use imageio_webp as webp;
+
+/// NIfTI-1 and NIfTI-2 volumes (`.nii`, `.nii.gz`), read and written.
+#[cfg(feature = "nifti")]
+pub use imageio_nifti as nifti;
+
+/// FITS: the primary array and IMAGE extensions, every BITPIX, BSCALE/BZERO
+/// as astropy applies them; read only.
+#[cfg(feature = "fits")]
+pub use imageio_fits as fits;
 
 /// The README's example, compiled and run as a doctest.
 #[cfg(doctest)]

@@ -142,3 +142,29 @@ fn every_signature_fits_in_the_first_bytes() {
         }
     }
 }
+
+/// A file the plugin of its format finds over the limits is refused there:
+/// routing does not hand it to the next plugin claiming the extension
+/// (`pillowlike` reads WebP too, and its error came back instead).
+#[cfg(all(feature = "webp", feature = "pillowlike"))]
+#[test]
+fn a_file_over_the_limits_is_not_tried_elsewhere() {
+    use imageio::{
+        imdecode_with, imencode_with, ErrorKind, Limits, NdImage, ReadOptions, WriteOptions,
+    };
+    let img = NdImage::from_shape_vec(&[64, 64, 3], vec![7u8; 64 * 64 * 3]).unwrap();
+    let bytes =
+        imencode_with(&img, ".webp", &WriteOptions::new().option("lossless", true)).unwrap();
+    let small = Limits {
+        max_pixels: 1000,
+        ..Limits::default()
+    };
+    let opts = ReadOptions::new().extension(".webp").limits(small);
+    let e = imdecode_with(&bytes, &opts).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::LimitExceeded, "{e}");
+    assert_eq!(e.plugin(), Some("webp"), "{e}");
+    assert_eq!(
+        imdecode_with(&bytes, &ReadOptions::new().extension(".webp")).unwrap(),
+        img
+    );
+}

@@ -22,11 +22,16 @@
 //!   expanded to RGB u8 (colormap >> 8); YCbCr converted to RGB;
 //! - strips and tiles, planar-separate returned interleaved, BigTIFF, both
 //!   byte orders, horizontal and floating-point predictors;
-//! - compression: none, LZW, Deflate, PackBits, JPEG, CCITT Group 4, WebP
-//!   and ZSTD (read; ZSTD builds the C zstd library bundled in the `zstd`
-//!   crate, nothing is downloaded); anything else (CCITT Group 3, LZMA,
-//!   old-style JPEG, SGILog) is an
-//!   [`Unsupported`](imageio_core::ErrorKind::Unsupported) error naming it.
+//! - compression: none, LZW, Deflate, PackBits, JPEG (YCbCr subsampled
+//!   too), CCITT Group 4, WebP and ZSTD (read; ZSTD builds the C zstd
+//!   library bundled in the `zstd` crate, nothing is downloaded) through the
+//!   `tiff` crate; CCITT Group 3 (1-D and 2-D, T4Options honoured), modified
+//!   Huffman (Compression 2) and Group 4 stored LSB first (FillOrder 2)
+//!   through [`hayro_ccitt`], one bit per pixel returned as 0/255 in u8 like
+//!   every 1-bit page (a black-coded run is a 1 bit, as libtiff has it, so
+//!   min-is-white pages show it black); Group 3 uncompressed mode, LZMA,
+//!   old-style JPEG and SGILog are an
+//!   [`Unsupported`](imageio_core::ErrorKind::Unsupported) error naming them.
 //!
 //! Speed: compressed strips decode in parallel, each into its own rows; the
 //! pages of `Index::All` decode in parallel into one stack; an uncompressed
@@ -44,7 +49,11 @@
 //! every dtype, RGB and RGBA in u8, u16, u32, u64, f32 and f64 (the `tiff`
 //! crate has no signed colour types), with the options of [`WRITE_OPTIONS`]:
 //! `compression` (none, lzw, deflate, packbits), `predictor` (horizontal,
-//! integer samples), `description`, `software`, `dpi` and `bigtiff`.
+//! integer samples), `description`, `software`, `dpi`, `bigtiff` and `tile`.
+//! Pages are written in strips by the `tiff` crate's image encoder, or, with
+//! `tile` (`256`, `[rows, columns]` or `"256x128"`, multiples of 16), in
+//! tiles cut and compressed here (the encoder has no tiles) and written
+//! through its directory encoder; edge tiles are padded with zeros.
 //!
 //! ## What the `tiff` crate does, and the directory code kept here
 //!
@@ -107,11 +116,14 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod ccitt;
 mod ifd;
+mod imagej;
 mod metadata;
 mod page;
 mod read;
 mod samples;
+mod tile;
 mod write;
 
 use imageio_core::plugin::{
@@ -121,6 +133,15 @@ use imageio_core::plugin::{
 
 /// The plugin's name.
 pub const NAME: &str = "tiff";
+
+/// The options `read` accepts.
+pub const READ_OPTIONS: &[OptionSpec] = &[OptionSpec::new(
+    "series",
+    OptionKind::Int,
+    "",
+    "read series N whole, shaped by its axes as tifffile.imread(series=N) does (ImageJ \
+     hyperstacks: (T, Z, C, Y, X[, S]), the axes of size 1 left out; `axes` in the metadata)",
+)];
 
 /// The options `write` accepts.
 pub const WRITE_OPTIONS: &[OptionSpec] = &[
@@ -159,7 +180,8 @@ pub const WRITE_OPTIONS: &[OptionSpec] = &[
         "tile",
         OptionKind::Any,
         "",
-        "tile size: not available, the tiff 0.11 encoder writes strips only (a clear error)",
+        "write tiles of this size: N (square) or [rows, columns], multiples of 16 up to 65536; \
+         unset: strips",
     ),
 ];
 
@@ -173,7 +195,7 @@ imageio_core::inventory::submit! {
         name: NAME,
         crate_name: env!("CARGO_PKG_NAME"),
         summary: "TIFF on the `tiff` crate: every page, every sample type, strips and tiles, BigTIFF, streaming writes",
-        read: Some(ReadEntry { formats: FORMATS, options: &[], open: open_read }),
+        read: Some(ReadEntry { formats: FORMATS, options: READ_OPTIONS, open: open_read }),
         write: Some(WriteEntry { formats: FORMATS, options: WRITE_OPTIONS, open: open_write }),
     }
 }

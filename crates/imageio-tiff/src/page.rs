@@ -55,6 +55,10 @@ pub(crate) struct Page {
     pub extra: Vec<u16>,
     pub subsampling: (u16, u16),
     pub colormap: Option<Vec<u16>>,
+    /// FillOrder: 1 (first pixel in the most significant bit) or 2.
+    pub fill_order: u16,
+    /// T4Options of Group 3 pages (0 when absent).
+    pub t4_options: u32,
 }
 
 /// The returned array and how to get there.
@@ -188,6 +192,12 @@ impl Page {
             } else {
                 None
             },
+            // Both only matter to CCITT pages: a malformed value is the default.
+            fill_order: tag_u16(t, Tag::FillOrder, 1).unwrap_or(1),
+            t4_options: tag_u32(t, crate::ccitt::T4_OPTIONS)
+                .ok()
+                .flatten()
+                .unwrap_or(0),
         })
     }
 
@@ -266,9 +276,13 @@ impl Page {
         })
     }
 
-    /// Compressions the `tiff` crate (with the features enabled here) decodes.
+    /// Compressions the `tiff` crate (with the features enabled here) or
+    /// this crate's CCITT decoder decodes.
     fn check_compression(&self) -> Result<()> {
         use CompressionMethod as C;
+        if crate::ccitt::decodes(self) {
+            return crate::ccitt::check(self);
+        }
         match self.compression {
             C::None | C::Fax4 | C::LZW | C::ModernJPEG | C::Deflate | C::OldDeflate => Ok(()),
             C::PackBits | C::ZSTD | C::WebP => Ok(()),
@@ -436,7 +450,7 @@ impl Page {
         } else if plan.byte_trick {
             self.describe_whole_bytes(&mut d)?;
         } else {
-            self.describe_samples(&mut d);
+            self.describe_samples(&mut d)?;
         }
         Ok(d)
     }
@@ -549,14 +563,25 @@ impl Page {
         Ok(())
     }
 
-    /// Whole-byte samples (and half floats): described as they are.
-    fn describe_samples(&self, d: &mut DirBuilder) {
+    /// Whole-byte samples (and half floats): described as they are, except
+    /// that a tiled page is made a whole number of tiles wide. tiff 0.11
+    /// decodes a partial right-edge tile row by row, skipping each row's
+    /// padding, and fails ("no lzw end code found") on LZW tiles whose last
+    /// row ends the data (tiles by libtiff, tifffile and this plugin alike);
+    /// whole tiles are decoded in one read.
+    fn describe_samples(&self, d: &mut DirBuilder) -> Result<()> {
         d.short(Tag::BitsPerSample, self.bits);
         d.short(Tag::SampleFormat, self.sample_format.to_u16());
         d.short(Tag::SamplesPerPixel, self.spp);
-        d.long(Tag::ImageWidth, self.width);
-        if let Some((tw, _)) = self.tile {
-            d.long(Tag::TileWidth, tw);
+        match self.tile {
+            Some((tw, _)) => {
+                let width = self.width.div_ceil(tw).checked_mul(tw);
+                let width = width.ok_or_else(|| Error::decode("TIFF: the row length overflows"))?;
+                d.long(Tag::ImageWidth, width);
+                d.long(Tag::TileWidth, tw);
+            }
+            None => d.long(Tag::ImageWidth, self.width),
         }
+        Ok(())
     }
 }

@@ -11,7 +11,9 @@ use tiff::decoder::Decoder;
 use tiff::tags::{CompressionMethod, IfdPointer, PhotometricInterpretation, Predictor, Tag};
 use tiff::Directory;
 
+use crate::ccitt;
 use crate::ifd::{self, AccessLog, Chain, Format, Overlay};
+use crate::imagej::{self, Hyperstack};
 use crate::metadata;
 use crate::page::{Mode, Page, Plan};
 use crate::samples::{finish, RowCopy};
@@ -70,8 +72,9 @@ struct Layout {
     bits: u16,
     mode: Mode,
     tiled: bool,
-    /// Decoded rows keep the full tile width (whole bytes standing in for
-    /// packed samples, see [`Page::directory`]).
+    /// Decoded rows keep the full tile width: tiled pages are shown to the
+    /// `tiff` crate as a whole number of tiles wide (see
+    /// [`Page::directory`]), so it never decodes a partial right-edge tile.
     full_width_rows: bool,
     h: usize,
 }
@@ -92,7 +95,7 @@ impl Layout {
             bits: page.bits,
             mode: plan.mode,
             tiled: page.tile.is_some(),
-            full_width_rows: plan.byte_trick && page.tile.is_some(),
+            full_width_rows: page.tile.is_some(),
         }
     }
 
@@ -321,6 +324,9 @@ impl Reader {
         let raw_shape = page.raw_shape();
         self.limits.check_shape(&raw_shape, plan.raw)?;
         let mut dec = self.page_decoder(page, &plan)?;
+        if ccitt::decodes(page) {
+            return self.decode_ccitt(page, &plan, &mut dec);
+        }
         if let Some(blocks) = plan.ycc {
             return self.decode_ycc(page, &plan, dec, blocks);
         }
@@ -339,6 +345,61 @@ impl Reader {
             self.decode_chunks(&mut dec, &l, out)?;
         }
         finish(raw, page, &plan)
+    }
+
+    /// CCITT pages the `tiff` crate does not decode ([`ccitt`]): each strip
+    /// (in parallel) or tile decoded straight into the array as 0/1.
+    fn decode_ccitt(
+        &mut self,
+        page: &Page,
+        plan: &Plan,
+        dec: &mut Decoder<Overlay>,
+    ) -> Result<NdImage> {
+        use rayon::prelude::*;
+        let l = Layout::new(page, plan);
+        let (offsets, counts) = if l.tiled {
+            (Tag::TileOffsets, Tag::TileByteCounts)
+        } else {
+            (Tag::StripOffsets, Tag::StripByteCounts)
+        };
+        let offsets = dec.get_tag_u64_vec(offsets).map_err(tiff_err)?;
+        let counts = dec.get_tag_u64_vec(counts).map_err(tiff_err)?;
+        let ranges = ccitt::ranges(&self.data, &offsets, &counts, l.per_plane())?;
+        if let Some(log) = &self.log {
+            let mut log = log
+                .lock()
+                .map_err(|_| Error::internal("access log poisoned"))?;
+            log.extend(ranges.iter().map(|r| (r.start as u64, r.end as u64)));
+        }
+        let chunk = |k: usize, start: usize| {
+            let at = l.chunk(k);
+            ccitt::Chunk {
+                range: ranges[k].clone(),
+                columns: l.cw as u32,
+                coded_rows: if l.tiled { l.ch } else { at.rows } as u32,
+                start,
+                width: at.width,
+                rows: at.rows,
+            }
+        };
+        let mut raw = NdImage::zeros(&page.raw_shape(), plan.raw);
+        let out = raw.as_bytes_mut().expect("fresh arrays are contiguous");
+        let (data, limits) = (&self.data, &self.limits);
+        if l.tiled {
+            for k in 0..l.per_plane() {
+                let at = l.chunk(k);
+                let c = chunk(k, at.y0 * l.w + at.x0);
+                ccitt::decode_chunk(data, page, &c, k, out, limits)?;
+            }
+        } else {
+            out.par_chunks_mut(l.ch * l.w)
+                .enumerate()
+                .try_for_each(|(k, rows)| {
+                    ccitt::decode_chunk(data, page, &chunk(k, 0), k, rows, limits)
+                })?;
+        }
+        self.chunks_decoded += l.per_plane();
+        finish(raw, page, plan)
     }
 
     /// Compressed strips of whole rows: each decoded in parallel (rayon),
@@ -597,6 +658,122 @@ impl Reader {
         Ok(stack)
     }
 
+    /// The ImageJ hyperstack the first page's description names, if any.
+    fn hyperstack(&mut self) -> Result<Option<Hyperstack>> {
+        let dir = self.tag_directory(0)?;
+        let desc = self
+            .tags
+            .read_directory_tags(&dir)
+            .find_tag(Tag::ImageDescription);
+        Ok(match desc {
+            Ok(Some(tiff::decoder::ifd::Value::Ascii(s))) => imagej::parse(&s),
+            _ => None,
+        })
+    }
+
+    /// The ImageJ hyperstack of series `n` (only 0 exists): an error for
+    /// other series and other files.
+    fn series(&mut self, n: usize) -> Result<Hyperstack> {
+        let h = self.hyperstack()?.ok_or_else(|| {
+            Error::unsupported(
+                "TIFF: the `series` option reads ImageJ hyperstacks only (this file has no \
+                 ImageJ description; OME-TIFF and tifffile's generic series are not supported)",
+            )
+        })?;
+        if n != 0 {
+            // An ImageJ file holds one series.
+            return Err(Error::index_out_of_range(n, Some(1)));
+        }
+        Ok(h)
+    }
+
+    /// Series `n` whole, shaped by its axes (`tifffile.imread(series=n)`):
+    /// its pages decoded into one stack, or, when the file holds fewer
+    /// pages than images (ImageJ's files beyond 4 GiB), the images read
+    /// contiguously from the first page's data.
+    fn read_series(&mut self, n: usize, limits: Limits) -> Result<NdImage> {
+        let h = self.series(n)?;
+        let first = self.page(0)?;
+        let plan = first.plan()?;
+        let shape = h.shape(&plan.shape);
+        self.limits.check_shape(&shape, plan.dtype)?;
+        limits.check_shape(&shape, plan.dtype)?;
+        let stack = if self.count()? >= h.images {
+            let pages = (0..h.images)
+                .map(|i| self.page(i))
+                .collect::<Result<Vec<_>>>()?;
+            let plan = common_plan(&pages).ok_or_else(|| {
+                Error::unsupported(
+                    "TIFF: the pages of the ImageJ hyperstack differ in shape or type",
+                )
+            })?;
+            self.decode_stack(&pages, &plan, limits)?
+        } else {
+            self.read_contiguous_images(&first, &plan, h.images)?
+        };
+        reshape(stack, &shape)
+    }
+
+    /// `images` uncompressed images stored back to back from the first
+    /// page's first strip (how ImageJ writes files beyond 4 GiB: one
+    /// directory, the description's image count).
+    fn read_contiguous_images(
+        &mut self,
+        page: &Page,
+        plan: &Plan,
+        images: usize,
+    ) -> Result<NdImage> {
+        let es = plan.raw.size();
+        let plain = page.compression == CompressionMethod::None
+            && page.tile.is_none()
+            && !page.planar
+            && plan.mode == Mode::Bytes
+            && !plan.byte_trick
+            && page.predictor <= Predictor::None.to_u16()
+            && page.bits as usize == es * 8
+            && plan.raw == plan.dtype
+            && plan.shape == page.raw_shape()
+            && matches!(
+                page.photometric(),
+                Some(PhotometricInterpretation::BlackIsZero | PhotometricInterpretation::RGB)
+            );
+        let ra = self.raw.clone();
+        let (Some(ra), true) = (ra, plain) else {
+            return Err(Error::unsupported(format!(
+                "TIFF: the ImageJ hyperstack names {images} images in fewer pages, and its \
+                 first page is not uncompressed contiguous data"
+            )));
+        };
+        let mut dec = self.page_decoder(page, plan)?;
+        let offset = dec
+            .get_tag_u64_vec(Tag::StripOffsets)
+            .map_err(tiff_err)?
+            .first()
+            .copied()
+            .ok_or_else(|| Error::decode("TIFF: the page has no StripOffsets"))?;
+        let mut shape = vec![images];
+        shape.extend_from_slice(&plan.shape);
+        let mut img = ra.read_array_at(offset, &shape, plan.raw, &self.limits)?;
+        if self.fmt.big_endian != cfg!(target_endian = "big") && es > 1 {
+            let bytes = img
+                .as_bytes_mut()
+                .ok_or_else(|| Error::internal("a new array is contiguous"))?;
+            bytes.chunks_exact_mut(es).for_each(<[u8]>::reverse);
+        }
+        self.chunks_decoded += 1;
+        Ok(img)
+    }
+
+    /// The properties of series `n`, without decoding.
+    fn series_properties(&mut self, n: usize) -> Result<ImageProperties> {
+        let h = self.series(n)?;
+        // `spacing` stays the page's (dy, dx); the slice spacing is in the
+        // metadata (`z_spacing`).
+        let mut p = self.properties_of(0)?;
+        p.shape = h.shape(&p.shape);
+        Ok(p)
+    }
+
     fn properties_of(&mut self, index: usize) -> Result<ImageProperties> {
         let plan = self.page(index)?.plan()?;
         let mut p = ImageProperties::new(plan.shape, plan.dtype);
@@ -615,7 +792,11 @@ impl Reader {
 }
 
 impl imageio_core::plugin::Reader for Reader {
-    fn read(&mut self, index: usize, _options: &Options) -> Result<NdImage> {
+    /// Page `index`; with the `series` option, that series whole.
+    fn read(&mut self, index: usize, options: &Options) -> Result<NdImage> {
+        if let Some(n) = imagej::series_option(options)? {
+            return self.read_series(n, self.limits);
+        }
         let page = self.page(index)?;
         self.decode(&page)
     }
@@ -629,6 +810,9 @@ impl imageio_core::plugin::Reader for Reader {
     /// otherwise page by page, stacked (which names the first page that
     /// differs).
     fn read_all(&mut self, options: &Options, limits: Limits) -> Result<NdImage> {
+        if let Some(n) = imagej::series_option(options)? {
+            return self.read_series(n, limits);
+        }
         let n = self.count()?;
         let pages = (0..n).map(|i| self.page(i)).collect::<Result<Vec<_>>>()?;
         match common_plan(&pages) {
@@ -637,8 +821,11 @@ impl imageio_core::plugin::Reader for Reader {
         }
     }
 
-    fn properties(&mut self, index: usize, _options: &Options) -> Result<ImageProperties> {
-        self.properties_of(index)
+    fn properties(&mut self, index: usize, options: &Options) -> Result<ImageProperties> {
+        match imagej::series_option(options)? {
+            Some(n) => self.series_properties(n),
+            None => self.properties_of(index),
+        }
     }
 
     fn metadata(&mut self, index: Option<usize>, _options: &Options) -> Result<Metadata> {
@@ -656,8 +843,29 @@ impl imageio_core::plugin::Reader for Reader {
                 m.insert("n_pages", n);
             }
         }
+        // The series' axes: what the first page's description says, when it
+        // is ImageJ's (a page that cannot be described adds nothing).
+        let first = self.page(0).and_then(|p| p.plan());
+        if let (Ok(Some(h)), Ok(plan)) = (self.hyperstack(), first) {
+            m.insert("axes", h.axes(plan.shape.len()));
+            m.insert("imagej_images", h.images);
+            if let Some(dz) = h.z_spacing {
+                m.insert("z_spacing", dz);
+            }
+        }
         Ok(m)
     }
+}
+
+/// The same samples in another shape of the same size.
+fn reshape(img: NdImage, shape: &[usize]) -> Result<NdImage> {
+    imageio_core::with_dtype!(img.dtype(), T => {
+        let a = img.into_array::<T>()?;
+        let a = a
+            .into_shape_with_order(imageio_core::ndarray::IxDyn(shape))
+            .map_err(|e| Error::internal(format!("TIFF: reshaping the series: {e}")))?;
+        Ok(NdImage::from(a))
+    })
 }
 
 /// Opens the bytes of a request for reading.

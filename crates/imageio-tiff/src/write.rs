@@ -5,8 +5,8 @@ use imageio_core::plugin::{dpi_option, image_dims, Output, Writer, DPI_OPTION_HE
 use imageio_core::{DType, Element, Error, Hint, NdImage, Options, Result, Value};
 use tiff::encoder::colortype::{self, ColorType};
 use tiff::encoder::{
-    Compression, DeflateLevel, Predictor, Rational, TiffEncoder, TiffKind, TiffKindBig,
-    TiffKindStandard, TiffValue,
+    Compression, DeflateLevel, DirectoryEncoder, Predictor, Rational, TiffEncoder, TiffKind,
+    TiffKindBig, TiffKindStandard, TiffValue,
 };
 use tiff::tags::{ExtraSamples, ResolutionUnit, Tag};
 
@@ -25,15 +25,17 @@ pub(crate) struct TiffWriter {
 }
 
 /// What one page's options ask for.
-struct PageOptions {
-    compression: Compression,
-    predictor: Predictor,
-    description: Option<String>,
-    software: Option<String>,
-    dpi: Option<(f64, f64)>,
+pub(crate) struct PageOptions {
+    pub compression: Compression,
+    pub predictor: Predictor,
+    pub description: Option<String>,
+    pub software: Option<String>,
+    pub dpi: Option<(f64, f64)>,
+    /// `(rows, columns)` of a tile: a tiled page ([`crate::tile`]).
+    pub tile: Option<(u32, u32)>,
 }
 
-fn enc_err(e: tiff::TiffError) -> Error {
+pub(crate) fn enc_err(e: tiff::TiffError) -> Error {
     match e {
         tiff::TiffError::UsageError(u) => Error::invalid_input(format!("TIFF: {u}")),
         tiff::TiffError::UnsupportedError(u) => Error::unsupported(format!("TIFF: {u}")),
@@ -42,12 +44,6 @@ fn enc_err(e: tiff::TiffError) -> Error {
 }
 
 fn page_options(options: &Options) -> Result<PageOptions> {
-    if options.contains_key("tile") {
-        return Err(Error::unsupported(
-            "TIFF: tiled writing is not available: the tiff crate 0.11 encoder writes strips \
-             only; drop the `tile` option",
-        ));
-    }
     let s = |k: &str| options.get(k).and_then(Value::as_str).map(str::to_owned);
     let compression = match s("compression").as_deref().map(str::to_ascii_lowercase) {
         None => Compression::Uncompressed,
@@ -83,6 +79,7 @@ fn page_options(options: &Options) -> Result<PageOptions> {
         description: s("description"),
         software: s("software"),
         dpi,
+        tile: crate::tile::tile_option(options)?,
     })
 }
 
@@ -114,7 +111,16 @@ where
         img.extra_samples(&[ExtraSamples::UnassociatedAlpha])
             .map_err(enc_err)?;
     }
-    let e = img.encoder();
+    describe(img.encoder(), o)?;
+    img.write_data(data).map_err(enc_err)
+}
+
+/// The page's description, software and resolution tags, when asked for.
+pub(crate) fn describe<W, K>(e: &mut DirectoryEncoder<'_, W, K>, o: &PageOptions) -> Result<()>
+where
+    W: std::io::Write + std::io::Seek,
+    K: TiffKind,
+{
     if let Some(d) = &o.description {
         e.write_tag(Tag::ImageDescription, d.as_str())
             .map_err(enc_err)?;
@@ -130,7 +136,7 @@ where
         e.write_tag(Tag::YResolution, rational(y))
             .map_err(enc_err)?;
     }
-    img.write_data(data).map_err(enc_err)
+    Ok(())
 }
 
 /// The samples of `image` in C order.
@@ -185,6 +191,12 @@ fn write_page<K: TiffKind>(
         .with_predictor(o.predictor);
     let (dims, c) = page_dims(image)?;
     check_predictor(o, c, image.dtype())?;
+    if let Some(tile) = o.tile {
+        check_colour_dtype(image.dtype(), c)?;
+        let dir = enc.image_directory().map_err(enc_err)?;
+        crate::tile::write(dir, image, dims, c, tile, o)?;
+        return Ok(enc);
+    }
     macro_rules! gray {
         ($t:ty, $ct:ty) => {
             put::<$ct, K>(&mut enc, dims, &samples::<$t>(image), c == 2, o)
@@ -216,19 +228,29 @@ fn write_page<K: TiffKind>(
         (DType::U64, _) => colour!(u64, colortype::RGB64, colortype::RGBA64),
         (DType::F32, _) => colour!(f32, colortype::RGB32Float, colortype::RGBA32Float),
         (DType::F64, _) => colour!(f64, colortype::RGB64Float, colortype::RGBA64Float),
-        (d, _) => Err(Error::unsupported(format!(
-            "TIFF: the tiff crate writes {d} gray images, not {d} RGB/RGBA"
-        ))
-        .with_hint(Hint::Cast(vec![
-            DType::F64,
-            DType::F32,
-            DType::U64,
-            DType::U32,
-            DType::U16,
-            DType::U8,
-        ]))),
+        (d, c) => check_colour_dtype(d, c),
     };
     r.map(|()| enc)
+}
+
+/// The tiff crate has no signed colour types: RGB/RGBA pages of signed
+/// integers are refused (tiled pages too, so both layouts take the same
+/// images).
+fn check_colour_dtype(d: DType, c: usize) -> Result<()> {
+    if c <= 2 || !d.is_signed_int() {
+        return Ok(());
+    }
+    Err(Error::unsupported(format!(
+        "TIFF: the tiff crate writes {d} gray images, not {d} RGB/RGBA"
+    ))
+    .with_hint(Hint::Cast(vec![
+        DType::F64,
+        DType::F32,
+        DType::U64,
+        DType::U32,
+        DType::U16,
+        DType::U8,
+    ])))
 }
 
 /// Pixel data beyond this size is written as BigTIFF unless the `bigtiff`

@@ -69,6 +69,9 @@ impl ReadRequest {
         let ext = extension
             .map(normalize_extension)
             .or_else(|| uri.extension());
+        // imageio's own standard images are files in a cache (downloaded on
+        // first use); the built-in ones keep their scheme.
+        let uri = crate::standard_remote::resolve_uri(uri, limits)?;
         if let Some((scheme, target)) = uri.scheme() {
             // Nothing to open here: the reader that claims the scheme finds
             // the resource by its target.

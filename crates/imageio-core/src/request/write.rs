@@ -73,6 +73,8 @@ impl WriteRequest {
                 if p.is_dir() {
                     return Err(Error::invalid_input("is a directory; name a file to write").with_resource(&name));
                 }
+                // Written where its links point: a symlink stays a symlink.
+                let p = follow_links(p).map_err(|e| e.with_resource(&name))?;
                 (Some(p), false)
             }
             Uri::Memory(_) => (None, true),
@@ -199,6 +201,7 @@ impl WriteRequest {
                 out.flush().map_err(|e| write_error(e, &path))?;
                 let OutFile { file, faults, .. } = out.get_ref();
                 let faults = *faults;
+                keep_permissions(file, &path);
                 faults
                     .check(FileStep::Fsync)
                     .and_then(|_| file.sync_all())
@@ -216,6 +219,43 @@ impl WriteRequest {
 
 fn lock(m: &Mutex<SinkState>) -> MutexGuard<'_, SinkState> {
     m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// How many symlinks a target may go through, as Linux's `open` allows.
+const MAX_LINKS: usize = 40;
+
+/// The file `p` names once its symlinks are followed (a dangling link names
+/// the file it would point to), so that the rename that ends a write
+/// replaces the file a link points to, not the link.
+fn follow_links(mut p: PathBuf) -> Result<PathBuf> {
+    for _ in 0..MAX_LINKS {
+        match std::fs::symlink_metadata(&p) {
+            Ok(m) if m.file_type().is_symlink() => {
+                let to = std::fs::read_link(&p).map_err(Error::io)?;
+                p = if to.is_absolute() {
+                    to
+                } else {
+                    parent_dir(&p).join(to)
+                };
+            }
+            _ => return Ok(p),
+        }
+    }
+    Err(Error::invalid_input(
+        "too many levels of symbolic links; name the file itself",
+    ))
+}
+
+/// Gives the new file the permissions of the file it replaces, as writing
+/// over it in place would keep them (best effort; a new file keeps 0o666
+/// minus the umask).
+fn keep_permissions(file: &File, path: &Path) {
+    #[cfg(unix)]
+    if let Ok(m) = std::fs::metadata(path) {
+        let _ = file.set_permissions(m.permissions());
+    }
+    #[cfg(not(unix))]
+    let _ = (file, path);
 }
 
 /// True when the directory `p` would be created in exists.
@@ -509,6 +549,55 @@ mod tests {
         r.output().unwrap().write_all(b"new").unwrap();
         r.commit().unwrap();
         assert_eq!(std::fs::read(&p).unwrap(), b"new");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_write_through_a_symlink_keeps_the_link_and_the_mode() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("real")).unwrap();
+        let target = dir.path().join("real/v1.bin");
+        std::fs::write(&target, b"old").unwrap();
+        std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o600)).unwrap();
+        // latest.bin -> link2.bin -> real/v1.bin (relative links).
+        let link2 = dir.path().join("link2.bin");
+        std::os::unix::fs::symlink("real/v1.bin", &link2).unwrap();
+        let latest = dir.path().join("latest.bin");
+        std::os::unix::fs::symlink("link2.bin", &latest).unwrap();
+        let mut r = WriteRequest::new(Uri::from(&latest), None, true).unwrap();
+        r.output().unwrap().write_all(b"new").unwrap();
+        r.commit().unwrap();
+        for link in [&latest, &link2] {
+            assert!(std::fs::symlink_metadata(link)
+                .unwrap()
+                .file_type()
+                .is_symlink());
+        }
+        assert_eq!(std::fs::read(&target).unwrap(), b"new");
+        let mode = std::fs::metadata(&target).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+        // A dangling link creates the file it points to.
+        let dangling = dir.path().join("dangling.bin");
+        std::os::unix::fs::symlink("real/v2.bin", &dangling).unwrap();
+        let mut r = WriteRequest::new(Uri::from(&dangling), None, true).unwrap();
+        r.output().unwrap().write_all(b"v2").unwrap();
+        r.commit().unwrap();
+        assert_eq!(
+            std::fs::read(dir.path().join("real/v2.bin")).unwrap(),
+            b"v2"
+        );
+        assert!(std::fs::symlink_metadata(&dangling)
+            .unwrap()
+            .file_type()
+            .is_symlink());
+        // A loop of links is refused before anything is written.
+        let a = dir.path().join("a.bin");
+        std::os::unix::fs::symlink("b.bin", &a).unwrap();
+        std::os::unix::fs::symlink("a.bin", dir.path().join("b.bin")).unwrap();
+        let e = WriteRequest::new(Uri::from(&a), None, true).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidInput, "{e}");
+        assert!(e.to_string().contains("symbolic links"), "{e}");
     }
 
     #[test]
