@@ -62,90 +62,35 @@ SET = [
 
 
 def peers(kind: str):
-    """(name, read function) of every peer for a kind of file, as peers.py calls them."""
-    import numpy as np
+    """(name, read function) of every installed peer for a kind of file: the
+    calls of `cargo xtask bench --compare` (xtask/src/bench/peers.py), so that
+    both benchmarks time the same code."""
+    import importlib
+    import importlib.util
 
-    out = []
-    try:
-        from PIL import Image, ImageSequence
-    except ImportError:
-        Image = None
-    try:
-        import cv2
+    sys.path.insert(0, str(ROOT / "xtask" / "src" / "bench"))
+    import peers as shared  # noqa: E402 (xtask's timing server, as a module)
 
-        cv2.setNumThreads(1)
-    except ImportError:
-        cv2 = None
-    try:
-        import tifffile
-    except ImportError:
-        tifffile = None
-    try:
-        import imageio.v3 as iio
-    except ImportError:
-        iio = None
-
-    if kind in ("image", "tiff"):
-        if Image:
-            def pil(p):
-                with Image.open(p) as im:
-                    return np.asarray(im)
-            out.append(("pillow", pil))
-        if cv2:
-            out.append(("opencv", lambda p: cv2.imread(p, cv2.IMREAD_UNCHANGED)))
-        if kind == "tiff" and tifffile:
-            out.append(("tifffile", tifffile.imread))
-        if iio:
-            out.append(("imageio", iio.imread))
-    elif kind == "tiffstack":
-        if tifffile:
-            out.append(("tifffile", tifffile.imread))
-        if cv2:
-            def cvmulti(p):
-                _, pages = cv2.imreadmulti(p, flags=cv2.IMREAD_UNCHANGED)
-                return np.stack(pages)
-            out.append(("opencv", cvmulti))
-        if Image:
-            def pilall(p):
-                with Image.open(p) as im:
-                    return np.stack([np.asarray(f) for f in ImageSequence.Iterator(im)])
-            out.append(("pillow", pilall))
-        if iio:
-            out.append(("imageio", lambda p: iio.imread(p, index=None)))
-    elif kind == "npy":
-        out.append(("numpy", np.load))
-    elif kind == "gif":
-        if Image:
-            def pilgif(p):
-                with Image.open(p) as im:
-                    return np.stack([np.asarray(f.convert("RGB"))
-                                     for f in ImageSequence.Iterator(im)])
-            out.append(("pillow", pilgif))
-        if iio:
-            out.append(("imageio", lambda p: iio.imread(p, index=None)))
-    elif kind == "video":
+    def optional(module):
         try:
-            import av
-
-            def pyav(p):
-                with av.open(p) as c:
-                    return np.stack([f.to_ndarray(format="rgb24") for f in c.decode(video=0)])
-            out.append(("pyav", pyav))
+            return importlib.import_module(module)
         except ImportError:
-            pass
-        if cv2:
-            def cvvid(p):
-                cap = cv2.VideoCapture(p)
-                frames = []
-                while True:
-                    ok, f = cap.read()
-                    if not ok:
-                        break
-                    frames.append(f)
-                cap.release()
-                return np.stack(frames)
-            out.append(("opencv", cvvid))
-    return out
+            return None
+
+    # peers.py's server imports these itself; as a module it needs them set.
+    shared.cv2 = optional("cv2")
+    shared.tifffile = optional("tifffile")
+    shared.iio = optional("imageio.v3")
+    if shared.cv2 is not None:
+        shared.cv2.setNumThreads(1)
+    missing = {
+        "opencv": shared.cv2 is None,
+        "tifffile": shared.tifffile is None,
+        "imageio": shared.iio is None,
+        "pillow": importlib.util.find_spec("PIL") is None,
+        "pyav": importlib.util.find_spec("av") is None,
+    }
+    return [(name, fn) for name, fn in shared.peers(kind) if not missing.get(name)]
 
 
 def time_row(path: str, readers, rounds: int):

@@ -102,14 +102,7 @@ fn an_opaque_animation_reads_as_rgb_frames_composited_by_libwebp() {
         Some("lossless")
     );
     assert_eq!(m.get("n_frames").and_then(Value::as_int), Some(3));
-    let d: Vec<f64> = m
-        .get("duration")
-        .unwrap()
-        .as_list()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_float().unwrap())
-        .collect();
+    let d = durations(&m);
     assert_eq!(d, [100.0, 200.0, 300.0]);
 }
 
@@ -261,14 +254,7 @@ fn animations_are_written_with_durations_and_loop() {
     let mut f = imageio::imopen(bytes.as_slice(), IoMode::Read).unwrap();
     let m = f.metadata(Index::All).unwrap();
     assert_eq!(m.get("loop").and_then(Value::as_int), Some(3));
-    let d: Vec<f64> = m
-        .get("duration")
-        .unwrap()
-        .as_list()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_float().unwrap())
-        .collect();
+    let d = durations(&m);
     assert_eq!(d, [40.0, 80.0, 120.0]);
     // RGBA frames with transparency read back as RGBA, exactly.
     let rgba: Vec<NdImage> = (0..3u8)
@@ -393,4 +379,14 @@ fn a_huge_canvas_is_refused_before_allocating() {
     // A still VP8X header with nothing after it.
     let e = imdecode_with(&vp8x(16000, 16000, 0, &[]), &webp()).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Decode, "{e}");
+}
+
+/// The per-frame `duration` list of file-level metadata, in ms.
+fn durations(m: &imageio::Metadata) -> Vec<f64> {
+    m.get("duration")
+        .and_then(Value::as_list)
+        .expect("a list of durations")
+        .iter()
+        .map(|v| v.as_float().unwrap())
+        .collect()
 }
