@@ -121,7 +121,8 @@ pub(crate) enum DTypeArg {
     Outputs appear complete or not at all; an existing file is kept when a write fails.")]
 pub(crate) struct ConvertArgs {
     /// INPUT OUTPUT, or with --to/--out-dir any number of inputs (files,
-    /// directories, globs; `imageio:NAME` for a built-in image). `-` is
+    /// directories, globs; `imageio:NAME` for a standard image, built in or
+    /// one of imageio's, downloaded once). `-` is
     /// standard input (as INPUT) or standard output (as OUTPUT, with --to).
     #[arg(required = true, value_name = "PATHS")]
     pub(crate) paths: Vec<String>,
