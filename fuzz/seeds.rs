@@ -1,7 +1,9 @@
 //! Hostile seed files for the container fuzz targets, built in code so that
 //! no binary is committed: PDF forms that draw themselves, PDF JPEG 2000
 //! images whose codestream claims a huge size, TIFF IFD chains
-//! and loops, HLS and ffconcat playlists that name local files and URLs.
+//! and loops, HLS and ffconcat playlists that name local files and URLs,
+//! JPEG 2000 codestreams and JP2 files whose headers claim huge sizes or
+//! millions of tiles.
 //!
 //! Dependency-free: `cargo xtask fuzz` writes them into
 //! `fuzz/corpus/<target>/` (beside the shared corpus' files), and the
@@ -15,7 +17,12 @@ pub const VIDEO_EXTENSIONS: &[&str] = &[
 
 /// The container targets and the extension their files are read as (the
 /// `video` target's depends on its first byte).
-pub const CONTAINER_TARGETS: &[(&str, &str)] = &[("pdf", ".pdf"), ("tiff", ".tif"), ("video", "")];
+pub const CONTAINER_TARGETS: &[(&str, &str)] = &[
+    ("pdf", ".pdf"),
+    ("tiff", ".tif"),
+    ("video", ""),
+    ("jpeg2000", ".j2k"),
+];
 
 /// The seeds of `target` (`pdf`, `tiff`, `video`) as (name, fuzz input)
 /// pairs: for `video` the input starts with its extension byte.
@@ -24,6 +31,7 @@ pub fn seeds(target: &str) -> Vec<(String, Vec<u8>)> {
         "pdf" => pdf_seeds(),
         "tiff" => tiff_seeds(),
         "video" => video_seeds(),
+        "jpeg2000" => jpeg2000_seeds(),
         _ => Vec::new(),
     }
 }
@@ -33,6 +41,7 @@ pub fn file_of<'a>(target: &str, input: &'a [u8]) -> Option<(&'a [u8], &'static 
     match target {
         "pdf" => Some((input, ".pdf")),
         "tiff" => Some((input, ".tif")),
+        "jpeg2000" => Some((input, ".j2k")),
         "video" => {
             let (&pick, file) = input.split_first()?;
             Some((
@@ -51,6 +60,9 @@ pub fn input_for(target: &str, ext: &str, file: &[u8]) -> Option<Vec<u8>> {
     match target {
         "pdf" if ext == ".pdf" => Some(file.to_vec()),
         "tiff" if ext == ".tif" || ext == ".tiff" => Some(file.to_vec()),
+        "jpeg2000" if [".jp2", ".j2k", ".j2c", ".jpx", ".jpf"].contains(&ext.as_str()) => {
+            Some(file.to_vec())
+        }
         "video" => {
             let i = VIDEO_EXTENSIONS.iter().position(|e| *e == ext)?;
             let mut v = vec![i as u8];
@@ -139,6 +151,59 @@ pub fn j2k_codestream(width: u32, height: u32) -> Vec<u8> {
     v.extend_from_slice(&[0xFF, 0x90, 0, 10, 0, 0, 0, 0, 0, 15, 0, 1]);
     v.extend_from_slice(&[0xFF, 0x93, 0x00, 0xFF, 0xD9]);
     v
+}
+
+/// A JP2 file around `codestream`: the signature and file type boxes, a
+/// header box whose `ihdr` says `width` x `height` (which may disagree with
+/// the codestream), one gray component, then the codestream box.
+pub fn jp2_file(width: u32, height: u32, codestream: &[u8]) -> Vec<u8> {
+    let mut v = vec![0, 0, 0, 12, b'j', b'P', b' ', b' ', 0x0D, 0x0A, 0x87, 0x0A];
+    v.extend_from_slice(&[0, 0, 0, 20]);
+    v.extend_from_slice(b"ftypjp2 \0\0\0\0jp2 ");
+    // jp2h: ihdr (22 bytes) and colr (15 bytes).
+    v.extend_from_slice(&(8u32 + 22 + 15).to_be_bytes());
+    v.extend_from_slice(b"jp2h");
+    v.extend_from_slice(&22u32.to_be_bytes());
+    v.extend_from_slice(b"ihdr");
+    v.extend_from_slice(&height.to_be_bytes());
+    v.extend_from_slice(&width.to_be_bytes());
+    v.extend_from_slice(&[0, 1, 7, 7, 0, 0]);
+    v.extend_from_slice(&15u32.to_be_bytes());
+    v.extend_from_slice(b"colr");
+    v.extend_from_slice(&[1, 0, 0, 0, 0, 0, 17]);
+    let len = u32::try_from(8 + codestream.len()).unwrap_or(u32::MAX);
+    v.extend_from_slice(&len.to_be_bytes());
+    v.extend_from_slice(b"jp2c");
+    v.extend_from_slice(codestream);
+    v
+}
+
+fn jpeg2000_seeds() -> Vec<(String, Vec<u8>)> {
+    let tiled = |w: u32, h: u32, t: u32| {
+        let mut c = j2k_codestream(w, h);
+        // XTsiz and YTsiz.
+        c[24..28].copy_from_slice(&t.to_be_bytes());
+        c[28..32].copy_from_slice(&t.to_be_bytes());
+        c
+    };
+    vec![
+        ("j2k-16x12".into(), j2k_codestream(16, 12)),
+        ("j2k-huge-siz".into(), j2k_codestream(1_000_000, 1_000_000)),
+        ("j2k-tile-bomb".into(), tiled(4000, 4000, 1)),
+        ("j2k-empty".into(), j2k_codestream(0, 0)),
+        (
+            "jp2-16x12".into(),
+            jp2_file(16, 12, &j2k_codestream(16, 12)),
+        ),
+        (
+            "jp2-ihdr-huge".into(),
+            jp2_file(1_000_000, 1_000_000, &j2k_codestream(16, 12)),
+        ),
+        (
+            "jp2-tile-bomb".into(),
+            jp2_file(4000, 4000, &tiled(4000, 4000, 1)),
+        ),
+    ]
 }
 
 fn pdf_seeds() -> Vec<(String, Vec<u8>)> {

@@ -36,6 +36,9 @@ use imageio_tests::hostile::{
 };
 use imageio_tests::reliability::{pattern, peak_rss_kib, Rng};
 
+#[path = "formats/mod.rs"]
+mod formats;
+
 /// Cases per seed file.
 const CASES_PER_SEED: usize = 400;
 /// Time allowed to one case (unoptimised test builds, a busy machine).
@@ -120,7 +123,9 @@ fn hostile_seeds() -> Vec<(String, Vec<u8>)> {
             v.push((".jpg", j));
         }
     }
-    v.into_iter().map(|(e, b)| (e.to_owned(), b)).collect()
+    let mut v: Vec<(String, Vec<u8>)> = v.into_iter().map(|(e, b)| (e.to_owned(), b)).collect();
+    v.extend(formats::seeds());
+    v
 }
 
 /// A set of read options a case uses.

@@ -46,6 +46,11 @@
 //! `peers` (the venv and the peer program `peers.py`), `reads` and `encodes`
 //! (timing both sides), `memory` (peak RSS), `scaling` (threads), `report`
 //! (BENCHMARKS.md), `text` (figures and messages for people).
+//!
+//! The verdict: after writing BENCHMARKS.md the command prints the geometric
+//! mean of ours / the fastest peer against its target (0.70), the worst file,
+//! and every file above 1.0; with `--check` it fails when a file is above
+//! 1.0 or the mean above the target (the report is written either way).
 
 mod anim;
 mod encodes;
@@ -78,7 +83,8 @@ pub struct Timing {
 
 /// Runs `cargo xtask bench`.
 pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
-    let quick = parse_args(args)?;
+    let args = parse_args(args)?;
+    let quick = args.quick;
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| root.join("target"));
@@ -130,18 +136,36 @@ pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
     }
     .render();
     println!("{report}");
-    report::write_benchmarks(root, &report)
+    report::write_benchmarks(root, &report)?;
+    let verdict = report::Verdict::of(&rows);
+    eprintln!("{}", verdict.summary());
+    if args.check && !verdict.met() {
+        return Err("the read targets are not met (--check): see above".into());
+    }
+    Ok(())
 }
 
-/// The arguments of `cargo xtask bench`: `--compare` (required) and
-/// `--quick`; returns whether the run is quick.
-fn parse_args(args: &[String]) -> Result<bool, String> {
+/// What `cargo xtask bench` was asked.
+struct Args {
+    /// `--quick`: 2 shorter rounds.
+    quick: bool,
+    /// `--check`: fail when a file is above 1.0 or the mean above the target.
+    check: bool,
+}
+
+/// The arguments of `cargo xtask bench`: `--compare` (required),
+/// `--quick` and `--check`.
+fn parse_args(args: &[String]) -> Result<Args, String> {
     let mut compare = false;
-    let mut quick = false;
+    let mut parsed = Args {
+        quick: false,
+        check: false,
+    };
     for a in args {
         match a.as_str() {
             "--compare" => compare = true,
-            "--quick" => quick = true,
+            "--quick" => parsed.quick = true,
+            "--check" => parsed.check = true,
             other => {
                 return Err(format!(
                     "unknown bench argument {other:?}; see `cargo xtask help`"
@@ -155,5 +179,5 @@ fn parse_args(args: &[String]) -> Result<bool, String> {
                 .into(),
         );
     }
-    Ok(quick)
+    Ok(parsed)
 }

@@ -28,7 +28,14 @@ use std::process::Command;
 mod seeds;
 
 /// The fuzz targets of `fuzz/Cargo.toml`.
-pub const TARGETS: &[&str] = &["imdecode", "imdecode_hint", "pdf", "tiff", "video"];
+pub const TARGETS: &[&str] = &[
+    "imdecode",
+    "imdecode_hint",
+    "pdf",
+    "tiff",
+    "video",
+    "jpeg2000",
+];
 
 /// Seconds one input may take before libFuzzer reports it as a timeout.
 const TIMEOUT_S: u64 = 20;

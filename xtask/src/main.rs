@@ -74,10 +74,12 @@ tasks:
               a Reader, a Writer unless --read-only, the PluginInfo, a test)
               and add it to the workspace, the facade (feature NAME, `pub use`,
               `known!` row), the tests' and fuzz features, the README's table
-  bench --compare [--quick]
+  bench --compare [--quick] [--check]
               generate a comparison set in target/bench-set, time our reads
               beside Pillow, OpenCV, tifffile, PyAV and imageio (a venv in
-              target/bench-venv from PyPI) and write BENCHMARKS.md
+              target/bench-venv from PyPI) and write BENCHMARKS.md; prints
+              the geometric mean, the worst file and the files above 1.0
+              (--check: fail when a target is missed)
   fuzz [--minutes N] [--target NAME]
               run each cargo-fuzz target of fuzz/ (imdecode, imdecode_hint)
               for N minutes (default 10), seeded from the shared corpus

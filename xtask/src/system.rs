@@ -26,8 +26,19 @@ pub const PACKAGES: &[(&str, &str)] = &[
         "libavdevice-dev's pkg-config file requires it",
     ),
     (
+        "cmake",
+        "imageio-heif: libheif-sys builds libheif from its sources",
+    ),
+    ("g++", "imageio-heif: libheif is C++"),
+    ("libde265-dev", "imageio-heif: HEVC decoding (HEIC)"),
+    ("libdav1d-dev", "imageio-heif: AV1 decoding (AVIF)"),
+    (
         "qpdf",
         "imageio-pdf tests: checks written files, makes encrypted ones",
+    ),
+    (
+        "nasm",
+        "imageio-jpeg `turbo` feature: libjpeg-turbo's SIMD code, built from source (with cmake)",
     ),
 ];
 

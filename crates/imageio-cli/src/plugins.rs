@@ -1,8 +1,11 @@
 //! `imageio plugins`: every linked plugin, its formats and its options, and
 //! the effective routing: for each extension and URI scheme, the plugins in
-//! the order a read or a write tries them.
+//! the order a read or a write tries them; then the first-party plugins
+//! this build does not link, with the feature that adds each.
 
-use imageio::plugin::{routes, Claim, OptionSpec, PluginInfo, Route};
+use imageio::plugin::{
+    routes, unlinked_plugins, Claim, KnownPlugin, OptionSpec, PluginInfo, Route,
+};
 use imageio::IoMode;
 use serde_json::{json, Value as Json};
 
@@ -131,14 +134,59 @@ fn routes_text(out: &mut String, title: &str, routes: &[Route]) {
     }
 }
 
+fn unlinked_json(k: &KnownPlugin) -> Json {
+    json!({
+        "name": k.plugin,
+        "crate": k.crate_name,
+        "feature": k.feature,
+        "read_extensions": k.reads,
+        "write_extensions": k.writes,
+        "schemes": k.schemes,
+    })
+}
+
+fn unlinked_text(out: &mut String, unlinked: &[&KnownPlugin]) {
+    if unlinked.is_empty() {
+        return;
+    }
+    out.push_str(
+        "\nNot in this build (rebuild with `cargo install imageio-cli --features NAME`):\n",
+    );
+    for k in unlinked {
+        let join = |v: &[&str]| {
+            if v.is_empty() {
+                "-".to_owned()
+            } else {
+                v.join(" ")
+            }
+        };
+        let mut reads: Vec<String> = k.reads.iter().map(|e| e.to_string()).collect();
+        reads.extend(k.schemes.iter().map(|s| format!("{s}:")));
+        out.push_str(&format!(
+            "  {} (feature `{}`, crate {}): reads {}; writes {}\n",
+            k.plugin,
+            k.feature,
+            k.crate_name,
+            if reads.is_empty() {
+                "-".to_owned()
+            } else {
+                reads.join(" ")
+            },
+            join(k.writes)
+        ));
+    }
+}
+
 /// Runs `imageio plugins`.
 pub(crate) fn run(a: PluginsArgs) -> Outcome {
     let all = imageio::plugin::plugins()?;
     let (reads, writes) = (routes(IoMode::Read)?, routes(IoMode::Write)?);
+    let unlinked = unlinked_plugins()?;
     if a.json {
         let doc = json!({
             "plugins": all.iter().map(|p| plugin_json(p)).collect::<Vec<_>>(),
             "routes": {"read": routes_json(&reads), "write": routes_json(&writes)},
+            "not_linked": unlinked.iter().map(|k| unlinked_json(k)).collect::<Vec<_>>(),
         });
         let text = serde_json::to_string_pretty(&doc).map_err(|e| crate::Failed(e.to_string()))?;
         return crate::print(&format!("{text}\n"));
@@ -155,5 +203,6 @@ pub(crate) fn run(a: PluginsArgs) -> Outcome {
         out.push('\n');
         routes_text(&mut out, "Writing", &writes);
     }
+    unlinked_text(&mut out, &unlinked);
     crate::print(&out)
 }

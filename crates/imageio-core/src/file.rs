@@ -336,6 +336,62 @@ impl ImageFile {
         }
     }
 
+    /// Writes one image, or a stack when `is_batch`, with options of its own
+    /// on top of those the resource was opened with: each must be one the
+    /// writer reads at every write (marked
+    /// [`per_write`](crate::plugin::OptionSpec::per_write) in the plugin's
+    /// specs, as a GIF frame's `duration` or a TIFF page's `compression`);
+    /// an option fixed at open may only repeat its open value. Anything else
+    /// is an [`InvalidOption`](ErrorKind::InvalidOption) error, and nothing
+    /// is written.
+    pub fn write_with_options<'a>(
+        &mut self,
+        image: impl Into<Cow<'a, NdImage>>,
+        is_batch: bool,
+        options: &Options,
+    ) -> Result<()> {
+        if options.is_empty() {
+            return self.write_with(image, is_batch);
+        }
+        let name = self.plugin;
+        let State::Write { request, .. } = &mut self.state else {
+            return Err(self.tag(Error::invalid_input("the resource is open for reading")));
+        };
+        let specs = crate::registry::plugin_by_name(name)?.write_options();
+        crate::value::validate_options(options, specs, "write")
+            .map_err(|e| e.with_plugin(name).with_resource(&self.resource))?;
+        let opened = request.options().clone();
+        let mut merged = opened.clone();
+        for (key, value) in options.iter() {
+            let per_write = specs.iter().any(|s| s.name == key && s.per_write);
+            if !per_write && opened.get(key) != Some(value) {
+                let which: Vec<&str> = specs
+                    .iter()
+                    .filter(|s| s.per_write)
+                    .map(|s| s.name)
+                    .collect();
+                let which = if which.is_empty() {
+                    "none".to_owned()
+                } else {
+                    which.join(", ")
+                };
+                return Err(Error::invalid_option(format!(
+                    "write option {key:?} is fixed when the resource is opened: give it when \
+                     opening (options that may change from one write to the next: {which})"
+                ))
+                .with_plugin(name)
+                .with_resource(&self.resource));
+            }
+            merged.insert(key, value.clone());
+        }
+        request.set_options(merged);
+        let r = self.write_with(image, is_batch);
+        if let State::Write { request, .. } = &mut self.state {
+            request.set_options(opened);
+        }
+        r
+    }
+
     /// Writes one image (a stack when its shape says so, see
     /// [`guess_is_batch`]); each call appends where the format allows
     /// several images. Pass `&image` to lend it, `image` to hand it over.

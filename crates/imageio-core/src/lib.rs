@@ -28,6 +28,7 @@
 #![deny(missing_docs)]
 
 mod access;
+pub mod canvas;
 mod convert;
 mod dtype;
 mod error;

@@ -45,6 +45,19 @@ pub fn plugins() -> Result<&'static [&'static PluginInfo]> {
     registry()
 }
 
+/// The first-party plugins the facade knows of that are not linked into this
+/// program, sorted by name: what `imageio plugins` lists as available
+/// through a feature.
+pub fn unlinked_plugins() -> Result<Vec<&'static KnownPlugin>> {
+    let all = registry()?;
+    let mut v: Vec<&'static KnownPlugin> = known()
+        .filter(|k| !all.iter().any(|p| p.name == k.plugin))
+        .collect();
+    v.sort_by_key(|k| k.plugin);
+    v.dedup_by_key(|k| k.plugin);
+    Ok(v)
+}
+
 /// The linked plugin called `name`; an error lists the linked ones, and says
 /// which crate or feature to add when a known plugin of that name is not
 /// linked.
@@ -452,6 +465,31 @@ fn tried_text(tried: &[String], verb: &str) -> String {
 /// The error when no reader took the request.
 fn nothing_reads(request: &ReadRequest, tried: &[String]) -> Error {
     let all = registry().unwrap_or(&[]);
+    if request.scheme() == Some(crate::request::DIRECTORY_SCHEME) {
+        // A directory: read as one resource only by a plugin that claims
+        // directories (a series of slices); otherwise, as before that route
+        // existed, it is not an image file.
+        let linkable = known()
+            .filter(|k| k.schemes.contains(&crate::request::DIRECTORY_SCHEME))
+            .map(|k| {
+                format!(
+                    "; the {:?} plugin reads a directory as one series ({})",
+                    k.plugin,
+                    how_to_link(k)
+                )
+            })
+            .next()
+            .unwrap_or_default();
+        let tried = if tried.is_empty() {
+            linkable
+        } else {
+            format!("; {}", tried_text(tried, "read"))
+        };
+        return Error::new(
+            ErrorKind::InvalidInput,
+            format!("is a directory, not an image file: read the files in it one by one{tried}"),
+        );
+    }
     if let Some(scheme) = request.scheme() {
         let target = request.target().unwrap_or("");
         if let (true, Some(k)) = (

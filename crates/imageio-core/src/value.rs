@@ -301,6 +301,10 @@ pub struct OptionSpec {
     pub default: &'static str,
     /// One line of documentation.
     pub doc: &'static str,
+    /// The writer reads it at every write, so each image may have its own
+    /// value ([`ImageFile::write_with_options`](crate::ImageFile::write_with_options));
+    /// otherwise it is fixed when the resource is opened.
+    pub per_write: bool,
 }
 
 impl OptionSpec {
@@ -316,7 +320,15 @@ impl OptionSpec {
             kind,
             default,
             doc,
+            per_write: false,
         }
+    }
+
+    /// The same spec, for an option a writer reads at every write (a frame's
+    /// duration, a page's compression).
+    pub const fn per_write(mut self) -> Self {
+        self.per_write = true;
+        self
     }
 }
 

@@ -130,9 +130,11 @@ impl Reader for Camera {
         }
         let (w, h) = (self.frame.width(), self.frame.height());
         let out = crate::scale::OutFormat::Rgb24;
-        let conv = self.scaler.convert(&self.frame, out.pixel(), w, h)?;
-        let mut bytes = Vec::with_capacity(out.frame_bytes(w as usize, h as usize));
-        crate::scale::copy_rows(conv, w as usize * 3, &mut bytes);
+        let fb = out.frame_bytes(w as usize, h as usize);
+        let mut bytes = vec![0u8; fb + crate::scale::SLACK];
+        self.scaler
+            .convert_to_slice(&self.frame, out, w, h, &mut bytes)?;
+        bytes.truncate(fb);
         crate::scale::to_ndimage(out, None, w as usize, h as usize, bytes)
     }
 }

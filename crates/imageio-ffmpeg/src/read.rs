@@ -10,12 +10,12 @@ use ff::packet::Ref as _;
 use ff::util::frame::video::Video as VideoFrame;
 use ff::Rational;
 use ffmpeg_next as ff;
-use imageio_core::plugin::{ReadRequest, Reader};
+use imageio_core::plugin::{advise_huge_pages, ReadRequest, Reader};
 use imageio_core::{
     Hint, ImageProperties, Limits, Metadata, NdImage, Options, Result, SharedBytes, Value,
 };
 
-use crate::scale::{copy_rows, to_ndimage, OutFormat, Scaler};
+use crate::scale::{to_ndimage, OutFormat, Scaler, SLACK};
 use crate::{decode_err, Error};
 
 /// How far ahead of the cursor a read decodes forward instead of seeking.
@@ -859,15 +859,12 @@ impl VideoReader {
         self.container_frames.or(self.demux_count)
     }
 
-    /// Converts `self.frame` and appends its packed rows to `dst`.
-    fn convert_into(&mut self, dst: &mut Vec<u8>) -> Result<()> {
+    /// Converts `self.frame` straight into `dst`, which holds its packed
+    /// rows and [`SLACK`] bytes after them.
+    fn convert_into(&mut self, dst: &mut [u8]) -> Result<()> {
         let out = self.config.out;
-        let conv = self
-            .scaler
-            .convert(&self.frame, out.pixel(), self.width, self.height)?;
-        let row = self.width as usize * out.channels() * out.dtype().size();
-        copy_rows(conv, row, dst);
-        Ok(())
+        self.scaler
+            .convert_to_slice(&self.frame, out, self.width, self.height, dst)
     }
 }
 
@@ -877,8 +874,10 @@ impl Reader for VideoReader {
         self.decode(index)?;
         let out = self.config.out;
         let (w, h) = (self.width as usize, self.height as usize);
-        let mut bytes = Vec::with_capacity(out.frame_bytes(w, h));
+        let fb = out.frame_bytes(w, h);
+        let mut bytes = vec![0u8; fb + SLACK];
         self.convert_into(&mut bytes)?;
+        bytes.truncate(fb);
         to_ndimage(out, None, w, h, bytes)
     }
 
@@ -902,7 +901,16 @@ impl Reader for VideoReader {
             .with_hint(Hint::ReadOneByOne)
         })?;
         let fb = out.frame_bytes(w, h);
-        let mut bytes = Vec::with_capacity(n.saturating_mul(fb));
+        // Zeroed lazily by the allocator (fresh pages), backed by huge pages
+        // where Linux allows: filling 60 frames of 1080p RGB took 30% of the
+        // read in 4 KiB page faults. Each frame is converted straight into
+        // its slot.
+        let total = n
+            .checked_mul(fb)
+            .and_then(|b| b.checked_add(SLACK))
+            .ok_or_else(|| Error::limit(format!("{n} frames of {fb} bytes overflow")))?;
+        let mut bytes = vec![0u8; total];
+        advise_huge_pages(&mut bytes);
         let mut got = 0usize;
         loop {
             match self.decode(got) {
@@ -913,9 +921,14 @@ impl Reader for VideoReader {
             limits
                 .check_alloc((got as u64 + 1).saturating_mul(fb as u64))
                 .map_err(|e| Error::limit(e.message()).with_hint(Hint::ReadOneByOne))?;
-            self.convert_into(&mut bytes)?;
+            if got == n {
+                // More frames than counted: room for one more.
+                bytes.resize((got + 1) * fb + SLACK, 0);
+            }
+            self.convert_into(&mut bytes[got * fb..])?;
             got += 1;
         }
+        bytes.truncate(got * fb);
         to_ndimage(out, Some(got), w, h, bytes)
     }
 

@@ -1,6 +1,6 @@
 //! Pixel-format conversion through swscale, configured as PyAV's
 //! `to_ndarray` does (the frame's colour matrix and range, BT.601 when
-//! untagged, bilinear), and the copy of the padded rows into packed arrays.
+//! untagged, bilinear), straight into packed arrays for reads.
 
 use ff::ffi;
 use ff::format::Pixel;
@@ -130,24 +130,9 @@ fn is_jpeg_format(p: Pixel) -> bool {
 }
 
 impl Scaler {
-    /// Converts `src` to `dst` at `dw` x `dh` and returns the converted frame
-    /// (its rows padded as FFmpeg allocates them). The source's colour matrix
-    /// and range are taken from the frame (`colorspace`/`color_range`).
-    pub fn convert(
-        &mut self,
-        src: &VideoFrame,
-        dst: Pixel,
-        dw: u32,
-        dh: u32,
-    ) -> Result<&mut VideoFrame> {
-        let full_range =
-            src.color_range() == ff::color::Range::JPEG || is_jpeg_format(src.format());
-        let colorspace = ffi::AVColorSpace::from(src.color_space()) as i32;
-        self.convert_with(src, dst, dw, dh, colorspace, full_range)
-    }
-
-    /// [`convert`](Self::convert) with the source colour matrix
-    /// (an `AVColorSpace` value) and range given.
+    /// Converts `src` to `dst` at `dw` x `dh`, with the source colour matrix
+    /// (an `AVColorSpace` value) and range given, and returns the converted
+    /// frame (its rows padded as FFmpeg allocates them).
     pub fn convert_with(
         &mut self,
         src: &VideoFrame,
@@ -157,6 +142,103 @@ impl Scaler {
         colorspace: i32,
         full_range: bool,
     ) -> Result<&mut VideoFrame> {
+        let key = self.ensure_context(src, dst, dw, dh, colorspace, full_range)?;
+        if self.out.is_none() {
+            self.out = Some(VideoFrame::new(dst, dw, dh));
+        }
+        let out = self.out.as_mut().expect("allocated above");
+        // SAFETY: an encoder may still hold a reference to the previous
+        // picture's buffer; this gives `out` a buffer of its own first.
+        if unsafe { ffi::av_frame_make_writable(out.as_mut_ptr()) } < 0 {
+            return Err(Error::internal("ffmpeg: out of memory for a frame"));
+        }
+        // SAFETY: both frames are allocated for the sizes and formats the
+        // context was made for (checked through `key`); swscale reads the
+        // source planes and writes the target planes within their strides.
+        let h = unsafe {
+            ffi::sws_scale(
+                self.ctx,
+                (*src.as_ptr()).data.as_ptr() as *const *const u8,
+                (*src.as_ptr()).linesize.as_ptr(),
+                0,
+                key.sh,
+                (*out.as_mut_ptr()).data.as_ptr(),
+                (*out.as_mut_ptr()).linesize.as_ptr(),
+            )
+        };
+        if h <= 0 {
+            return Err(Error::decode(format!(
+                "ffmpeg: swscale failed to convert a {:?} frame",
+                src.format()
+            )));
+        }
+        Ok(out)
+    }
+
+    /// Converts `src` to `dst` at `dw` x `dh` straight into `out`, packed
+    /// rows of `dw` pixels with no padding, which must hold the frame and
+    /// [`SLACK`] bytes more (swscale's vector loops may store a little past
+    /// the last pixel of a row; the next row, written later, or the slack
+    /// takes it). No frame in between, no copy of its rows.
+    pub fn convert_to_slice(
+        &mut self,
+        src: &VideoFrame,
+        dst: OutFormat,
+        dw: u32,
+        dh: u32,
+        out: &mut [u8],
+    ) -> Result<()> {
+        let full_range =
+            src.color_range() == ff::color::Range::JPEG || is_jpeg_format(src.format());
+        let colorspace = ffi::AVColorSpace::from(src.color_space()) as i32;
+        let key = self.ensure_context(src, dst.pixel(), dw, dh, colorspace, full_range)?;
+        let row = dw as usize * dst.channels() * dst.dtype().size();
+        let need = (row * dh as usize).checked_add(SLACK);
+        if need.is_none_or(|n| out.len() < n) || i32::try_from(row).is_err() {
+            return Err(Error::internal("ffmpeg: the output slice is too small"));
+        }
+        let planes = [
+            out.as_mut_ptr(),
+            std::ptr::null_mut(),
+            std::ptr::null_mut(),
+            std::ptr::null_mut(),
+        ];
+        let strides = [row as i32, 0, 0, 0];
+        // SAFETY: the context was made for this source and a packed
+        // single-plane target of `dw` x `dh` (`key`); `out` holds `dh` rows
+        // of `row` bytes plus SLACK, checked above; the source planes are
+        // the frame's own.
+        let h = unsafe {
+            ffi::sws_scale(
+                self.ctx,
+                (*src.as_ptr()).data.as_ptr() as *const *const u8,
+                (*src.as_ptr()).linesize.as_ptr(),
+                0,
+                key.sh,
+                planes.as_ptr(),
+                strides.as_ptr(),
+            )
+        };
+        if h <= 0 {
+            return Err(Error::decode(format!(
+                "ffmpeg: swscale failed to convert a {:?} frame",
+                src.format()
+            )));
+        }
+        Ok(())
+    }
+
+    /// The swscale context for this conversion, made (and the target frame
+    /// dropped) when the source or target changed.
+    fn ensure_context(
+        &mut self,
+        src: &VideoFrame,
+        dst: Pixel,
+        dw: u32,
+        dh: u32,
+        colorspace: i32,
+        full_range: bool,
+    ) -> Result<Key> {
         let key = Key {
             src: src.format().into(),
             sw: src.width() as i32,
@@ -233,36 +315,10 @@ impl Scaler {
                     );
                 }
             }
-            self.out = Some(VideoFrame::new(dst, dw, dh));
+            self.out = None;
             self.key = Some(key);
         }
-        let out = self.out.as_mut().expect("allocated with the key");
-        // SAFETY: an encoder may still hold a reference to the previous
-        // picture's buffer; this gives `out` a buffer of its own first.
-        if unsafe { ffi::av_frame_make_writable(out.as_mut_ptr()) } < 0 {
-            return Err(Error::internal("ffmpeg: out of memory for a frame"));
-        }
-        // SAFETY: both frames are allocated for the sizes and formats the
-        // context was made for (checked through `key`); swscale reads the
-        // source planes and writes the target planes within their strides.
-        let h = unsafe {
-            ffi::sws_scale(
-                self.ctx,
-                (*src.as_ptr()).data.as_ptr() as *const *const u8,
-                (*src.as_ptr()).linesize.as_ptr(),
-                0,
-                key.sh,
-                (*out.as_mut_ptr()).data.as_ptr(),
-                (*out.as_mut_ptr()).linesize.as_ptr(),
-            )
-        };
-        if h <= 0 {
-            return Err(Error::decode(format!(
-                "ffmpeg: swscale failed to convert a {:?} frame",
-                src.format()
-            )));
-        }
-        Ok(out)
+        Ok(key)
     }
 }
 
@@ -273,14 +329,8 @@ impl Scaler {
     }
 }
 
-/// Appends the rows of plane 0 of `frame` (packed: `row_bytes` each) to `dst`.
-pub fn copy_rows(frame: &VideoFrame, row_bytes: usize, dst: &mut Vec<u8>) {
-    let stride = frame.stride(0);
-    let data = frame.data(0);
-    for y in 0..frame.height() as usize {
-        dst.extend_from_slice(&data[y * stride..y * stride + row_bytes]);
-    }
-}
+/// Bytes past the last row that [`Scaler::convert_to_slice`] needs.
+pub const SLACK: usize = 256;
 
 /// Makes an array of `fmt` from packed bytes (`n` frames when `n` is given).
 pub fn to_ndimage(

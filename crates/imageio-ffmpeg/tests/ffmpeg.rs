@@ -264,6 +264,36 @@ fn encode_to_memory_and_decode_from_bytes() {
     }
 }
 
+/// Every frame read at once (converted straight into the stack, on huge
+/// pages) equals the frames read one by one, in every pixel format, on
+/// odd sizes (33x17: rows that are no multiple of swscale's vector width)
+/// and on 16-bit gray.
+#[test]
+fn reading_all_frames_equals_reading_each_in_every_pixel_format() {
+    if !corpus_present("reading_all_frames_equals_reading_each_in_every_pixel_format") {
+        return;
+    }
+    link();
+    for name in [
+        "gen_h264_33x17_yuv444.mp4",
+        "gen_ffv1_gray16.mkv",
+        "gen_vp9.webm",
+    ] {
+        let p = corpus(name);
+        for fmt in ["rgb24", "rgba", "gray", "gray16", "rgb48"] {
+            let o = ReadOptions::new().option("pixel_format", fmt);
+            let all = imread_with(&p, &o.clone().index(Index::All)).unwrap();
+            let mut f = ImageFile::open_read(&p, &o).unwrap();
+            let frames: Vec<NdImage> = f.iter().map(|r| r.unwrap()).collect();
+            assert!(frames.len() >= 2, "{name}");
+            assert_eq!(all.shape()[0], frames.len(), "{name} {fmt}");
+            assert!(all == NdImage::stack(&frames).unwrap(), "{name} {fmt}");
+            let one = imread_with(&p, &o.clone().index(Index::At(1))).unwrap();
+            assert!(one == frames[1], "{name} {fmt}: frame 1 alone");
+        }
+    }
+}
+
 #[test]
 fn pixel_formats() {
     if !corpus_present("pixel_formats") {

@@ -51,7 +51,9 @@
 //! Metadata: `duration` (ms as f64, as stored in 10 ms units, a zero delay is 0; a
 //! list for the file, one value per frame), `loop` (the NETSCAPE count, 0 =
 //! forever; absent when the file has no loop block, which means play once),
-//! `loop_present`, `n_images`, `background` (the palette index).
+//! `loop_present`, `n_images`, `background` (the palette index), `version`
+//! (the signature, `b"GIF87a"` or `b"GIF89a"`), `palette` (frame 0's colour
+//! table, local else global, as `[r, g, b]` entries; file level and frame 0).
 //!
 //! Writing: one frame per `write` call (a stack is written frame by frame),
 //! each quantized and streamed to the target, finished on `close`. The first
@@ -135,7 +137,8 @@ pub const WRITE_OPTIONS: &[OptionSpec] = &[
         OptionKind::FloatOrList,
         "100",
         "frame delay in ms (stored in 10 ms units): one value, or a list with one per frame",
-    ),
+    )
+    .per_write(),
     OptionSpec::new(
         "loop",
         OptionKind::Int,
@@ -147,19 +150,22 @@ pub const WRITE_OPTIONS: &[OptionSpec] = &[
         OptionKind::Int,
         "256",
         "colours per frame, 2..=256 (one is kept for transparency when alpha < 128)",
-    ),
+    )
+    .per_write(),
     OptionSpec::new(
         "dither",
         OptionKind::Bool,
         "false",
         "Floyd-Steinberg dithering when the colours do not fit the palette",
-    ),
+    )
+    .per_write(),
     OptionSpec::new(
         "quantizer",
         OptionKind::Choice(&["neuquant", "kmeans"]),
         "neuquant",
         "palette builder: neuquant (color_quant, fast) or kmeans (exoquant, higher quality)",
-    ),
+    )
+    .per_write(),
 ];
 
 /// What the plugin claims, in both directions: the shared GIF format (`.gif`,

@@ -8,6 +8,7 @@ use std::io::Cursor;
 use std::num::NonZeroU64;
 
 use gif::{ColorOutput, DecodeOptions, Decoder, DisposalMethod};
+use imageio_core::canvas::{Coverage, Dispose};
 use imageio_core::plugin::{Reader, MAX_IMAGES};
 use imageio_core::{
     DType, Error, ImageProperties, Limits, Metadata, NdImage, Options, Result, SharedBytes, Value,
@@ -53,29 +54,16 @@ impl Rect {
             height: (ft + fh).min(sh).saturating_sub(ft),
         }
     }
-
-    /// `Some(self)`, or `None` when it covers no pixel.
-    fn non_empty(self) -> Option<Rect> {
-        (self.width > 0 && self.height > 0).then_some(self)
-    }
-
-    /// Whether `self` covers every pixel of `other`.
-    fn contains(&self, other: &Rect) -> bool {
-        self.left <= other.left
-            && self.top <= other.top
-            && self.left + self.width >= other.left + other.width
-            && self.top + self.height >= other.top + other.height
-    }
 }
 
 /// The frame headers seen so far, and the transparency rule's state.
 ///
-/// The rule (the crate docs): the composited canvas can show transparency,
-/// and the file reads as RGBA, when a frame is drawn while part of the
-/// canvas is unpainted (`hole`: the whole screen before frame 0, the area a
-/// frame disposed to background left, or the hole before a frame restored
-/// to previous) and that frame does not cover the hole or has a transparent
-/// index. Otherwise every canvas shown is opaque and the file reads as RGB.
+/// The rule (the crate docs, `imageio_core::canvas`): the composited canvas
+/// can show transparency, and the file reads as RGBA, when a frame is drawn
+/// while part of the canvas is unpainted (the whole screen before frame 0,
+/// the area a frame disposed to background left, or the hole before a frame
+/// restored to previous) and that frame does not cover it or has a
+/// transparent index. Otherwise every canvas shown is opaque: RGB.
 struct Scan {
     width: usize,
     height: usize,
@@ -94,15 +82,9 @@ struct Scan {
     /// The graphic control extension waiting for the next image: disposal
     /// method, transparency flag, delay.
     gce: Option<(u8, bool, u16)>,
-    /// True once a frame can show transparency: the file is RGBA.
-    alpha: bool,
-    /// The unpainted area of the canvas before the next frame is drawn,
-    /// disposal of the last frame not yet applied.
-    hole: Option<Rect>,
-    /// The last frame's disposal method, rectangle and the hole before it
-    /// was drawn, applied when a next frame shows up (the last frame's
-    /// disposal is never shown).
-    pending: Option<(u8, Option<Rect>, Option<Rect>)>,
+    /// The transparency rule over the frames seen so far: once it says
+    /// a frame can show transparency, the file is RGBA.
+    cov: Coverage,
 }
 
 /// Reads `n` bytes at `pos`, `None` past the end.
@@ -157,7 +139,6 @@ impl Scan {
             pos += 3 << ((flags & 7) + 1);
             background = Some(head[11] as usize);
         }
-        let screen = Rect::clipped(0, 0, width, height, width, height);
         Ok(Scan {
             width,
             height,
@@ -167,9 +148,7 @@ impl Scan {
             loop_count: None,
             background,
             gce: None,
-            alpha: false,
-            hole: screen.non_empty(),
-            pending: None,
+            cov: Coverage::new(width as u64, height as u64),
         })
     }
 
@@ -255,34 +234,23 @@ impl Scan {
             return Err(Error::limit(format!("GIF: more than {MAX_IMAGES} frames")));
         }
         self.delays.push(delay);
-        let rect = Rect::clipped(fl, ft, fw, fh, self.width, self.height).non_empty();
-        if self.alpha {
-            return Ok(());
-        }
-        // The previous frame's disposal, now that it is shown.
-        match self.pending.take() {
-            Some((2, r, _)) => self.hole = r,
-            Some((3, _, before)) => self.hole = before,
-            _ => {}
-        }
-        let before = self.hole;
-        if let Some(h) = self.hole {
-            if transparent || !rect.is_some_and(|r| r.contains(&h)) {
-                self.alpha = true;
-                return Ok(());
-            }
-        }
-        self.hole = None;
-        self.pending = Some((disposal, rect, before));
+        let dispose = match disposal {
+            2 => Dispose::Background,
+            3 => Dispose::Previous,
+            _ => Dispose::Keep,
+        };
+        // A transparent index leaves the canvas under it: blended.
+        let area = (fl as u64, ft as u64, fw as u64, fh as u64);
+        self.cov.frame(area, transparent, false, dispose);
         Ok(())
     }
 
     /// Scans until the RGB/RGBA question is settled.
     fn settle_alpha(&mut self, data: &[u8]) -> Result<bool> {
-        while !self.alpha && !self.done {
+        while !self.cov.shows_transparency() && !self.done {
             self.step(data)?;
         }
-        Ok(self.alpha)
+        Ok(self.cov.shows_transparency())
     }
 
     /// Scans until frame `index` is known to exist or not.
@@ -652,6 +620,16 @@ impl Reader for GifReader {
         let ms = |d: u16| f64::from(d) * 10.0;
         let mut m = Metadata::new();
         m.insert("format", "GIF");
+        // The signature's version, b"GIF87a" or b"GIF89a" (checked on open).
+        if let Some(v) = self.data.get(..6) {
+            m.insert("version", v.to_vec());
+        }
+        if let (None | Some(0), Some(table)) = (index, first_palette(&self.data)) {
+            let rgb = table
+                .chunks_exact(3)
+                .map(|c| Value::List(c.iter().map(|&v| Value::Int(i64::from(v))).collect()));
+            m.insert("palette", Value::List(rgb.collect()));
+        }
         m.insert("n_images", n);
         m.insert("loop_present", self.scan.loop_count.is_some());
         if let Some(l) = self.scan.loop_count {
@@ -678,19 +656,69 @@ impl Reader for GifReader {
     }
 }
 
+/// The colour table of frame 0 (3 bytes per entry): its local table, else
+/// the global one; `None` when it has neither or the data ends first. The
+/// extensions before the first image descriptor are skipped by length.
+fn first_palette(data: &[u8]) -> Option<&[u8]> {
+    let table = |flags: u8, pos: usize| {
+        let n = 3 << ((flags & 7) + 1);
+        (flags & 0x80 != 0).then(|| get(data, pos, n)).flatten()
+    };
+    let flags = *data.get(10)?;
+    let global = table(flags, 13);
+    let announced = if flags & 0x80 != 0 {
+        3 << ((flags & 7) + 1)
+    } else {
+        0
+    };
+    let mut pos = 13 + announced;
+    loop {
+        match *data.get(pos)? {
+            // An extension: label, then sub-blocks.
+            0x21 => pos = skip_sub_blocks(data, pos + 2)?,
+            0x2C => {
+                let local = table(*data.get(pos + 9)?, pos + 10);
+                return local.or(global);
+            }
+            _ => return None,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn rect_clipping_and_containment() {
+    fn rect_clipping() {
         let r = Rect::clipped(2, 1, 3, 3, 4, 3);
         assert_eq!((r.left, r.top, r.width, r.height), (2, 1, 2, 2));
-        assert_eq!(Rect::clipped(10, 10, 2, 2, 4, 3).non_empty(), None);
-        let screen = Rect::clipped(0, 0, 4, 3, 4, 3);
-        assert!(screen.contains(&r));
-        assert!(!r.contains(&screen));
-        assert!(r.contains(&r));
+        let off = Rect::clipped(10, 10, 2, 2, 4, 3);
+        assert_eq!((off.width, off.height), (0, 0));
+    }
+
+    #[test]
+    fn first_palette_is_the_local_table_else_the_global_one() {
+        // Header with a 2-entry global table, a comment extension, then an
+        // image descriptor without (flags 0) or with (0x80) a local table.
+        let mut d = b"GIF89a\x01\0\x01\0\x80\0\0".to_vec();
+        assert_eq!(first_palette(&d), None, "cut");
+        d.extend_from_slice(&[1, 2, 3, 4, 5, 6]);
+        d.extend_from_slice(&[0x21, 0xFE, 2, b'h', b'i', 0]);
+        let descriptor = [0x2C, 0, 0, 0, 0, 1, 0, 1, 0];
+        let mut global = d.clone();
+        global.extend_from_slice(&descriptor);
+        global.push(0);
+        assert_eq!(first_palette(&global), Some([1, 2, 3, 4, 5, 6].as_slice()));
+        let mut local = d.clone();
+        local.extend_from_slice(&descriptor);
+        local.extend_from_slice(&[0x80, 9, 8, 7, 6, 5, 4]);
+        assert_eq!(first_palette(&local), Some([9, 8, 7, 6, 5, 4].as_slice()));
+        local.truncate(local.len() - 1);
+        let global = Some([1, 2, 3, 4, 5, 6].as_slice());
+        assert_eq!(first_palette(&local), global, "local cut");
+        d[10] = 0;
+        assert_eq!(first_palette(&d), None, "no table at all");
     }
 
     #[test]

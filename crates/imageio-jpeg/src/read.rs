@@ -28,6 +28,39 @@ struct ReadParams {
     scale: u32,
     /// Apply the EXIF orientation.
     rotate: bool,
+    /// The decoder asked for.
+    backend: Backend,
+}
+
+/// The decoder a read uses (the `backend` read option).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Backend {
+    /// The fastest that decodes the file: libjpeg-turbo when the `turbo`
+    /// feature is on, else zune-jpeg; jpeg-decoder for DCT-scaled reads
+    /// without `turbo`, lossless frames and what the others refuse.
+    Auto,
+    /// zune-jpeg (full size only).
+    Zune,
+    /// libjpeg-turbo (needs the `turbo` feature).
+    Turbo,
+    /// jpeg-decoder.
+    JpegDecoder,
+}
+
+/// The `backend` read option.
+fn backend_option(options: &Options) -> Result<Backend> {
+    let Some(v) = options.get("backend") else {
+        return Ok(Backend::Auto);
+    };
+    match v.as_str() {
+        Some("auto") => Ok(Backend::Auto),
+        Some("zune-jpeg") => Ok(Backend::Zune),
+        Some("libjpeg-turbo") => Ok(Backend::Turbo),
+        Some("jpeg-decoder") => Ok(Backend::JpegDecoder),
+        _ => Err(Error::invalid_option(format!(
+            "backend takes \"auto\", \"libjpeg-turbo\", \"zune-jpeg\" or \"jpeg-decoder\", not {v}"
+        ))),
+    }
 }
 
 /// The `scale` read option as a reduction factor 1, 2, 4 or 8.
@@ -66,6 +99,7 @@ fn params(options: &Options) -> Result<ReadParams> {
     Ok(ReadParams {
         scale: scale_option(options)?,
         rotate,
+        backend: backend_option(options)?,
     })
 }
 
@@ -165,6 +199,60 @@ impl JpegReader {
     /// The EXIF orientation (1 when absent or unreadable).
     fn orientation(&self, h: &Header<'_>) -> u32 {
         h.exif.and_then(orientation).unwrap_or(1)
+    }
+
+    /// The default decode: libjpeg-turbo where it decodes the file (feature
+    /// `turbo`), then zune-jpeg at full size, jpeg-decoder for the rest; a
+    /// backend's error is kept only when the next one fails too.
+    fn decode_auto(&self, h: &Header<'_>, shape: &[usize], scale: u32) -> Result<NdImage> {
+        // A progressive file at 1/8 is decoded from its DC scans alone by
+        // jpeg-decoder (faster than libjpeg-turbo on the whole file, whose
+        // block smoothing would change the pixels of a DC-only file).
+        #[cfg(feature = "turbo")]
+        if crate::turbo::decodes(h) && !(scale == 8 && h.progressive()) {
+            let first = match self.decode_turbo(h, shape, scale) {
+                Ok(img) => return Ok(img),
+                Err(e) if e.kind() == imageio_core::ErrorKind::LimitExceeded => return Err(e),
+                Err(e) => e,
+            };
+            let next = match scale {
+                1 => self.decode_zune(h, shape),
+                _ => self.decode_jd(h, shape, scale),
+            };
+            return next.map_err(|_| first);
+        }
+        if h.lossless() || scale > 1 {
+            return self.decode_jd(h, shape, scale);
+        }
+        match self.decode_zune(h, shape) {
+            Ok(img) => Ok(img),
+            // jpeg-decoder reads some files zune-jpeg refuses; its error
+            // is kept only when it fails too.
+            Err(first) => self.decode_jd(h, shape, 1).map_err(|_| first),
+        }
+    }
+
+    /// Decode with libjpeg-turbo (feature `turbo`), full size or DCT-scaled.
+    #[cfg(feature = "turbo")]
+    fn decode_turbo(&self, h: &Header<'_>, shape: &[usize], scale: u32) -> Result<NdImage> {
+        if !crate::turbo::decodes(h) {
+            return Err(Error::unsupported(format!(
+                "JPEG: libjpeg-turbo is used here for 8-bit Huffman-coded DCT frames, not this \
+                 {} frame: use backend \"auto\"",
+                h.coding()
+            )));
+        }
+        crate::turbo::decode(&self.data, h, shape, scale, &self.limits)
+    }
+
+    /// Without the `turbo` feature, `backend = "libjpeg-turbo"` says how to
+    /// get it.
+    #[cfg(not(feature = "turbo"))]
+    fn decode_turbo(&self, _h: &Header<'_>, _shape: &[usize], _scale: u32) -> Result<NdImage> {
+        Err(Error::unsupported(
+            "JPEG: the libjpeg-turbo backend is not built in: enable the `turbo` feature of \
+             imageio-jpeg",
+        ))
     }
 
     /// Full-size 8-bit decode with zune-jpeg into a fresh array.
@@ -271,15 +359,19 @@ impl Reader for JpegReader {
             .check_dimensions(h.width as u64, h.height as u64)?;
         let (shape, dtype) = stored_shape(&h, p.scale);
         self.limits.check_shape(&shape, dtype)?;
-        let img = if h.lossless() || p.scale > 1 {
-            self.decode_jd(&h, &shape, p.scale)?
-        } else {
-            match self.decode_zune(&h, &shape) {
-                Ok(img) => img,
-                // jpeg-decoder reads some files zune-jpeg refuses; its error
-                // is kept only when it fails too.
-                Err(first) => self.decode_jd(&h, &shape, 1).map_err(|_| first)?,
+        let img = match p.backend {
+            Backend::Auto => self.decode_auto(&h, &shape, p.scale)?,
+            Backend::JpegDecoder => self.decode_jd(&h, &shape, p.scale)?,
+            Backend::Zune => {
+                if h.lossless() || p.scale > 1 {
+                    return Err(Error::unsupported(
+                        "JPEG: zune-jpeg decodes DCT frames at full size only (no scale, no \
+                         lossless frames): use backend \"auto\" or \"jpeg-decoder\"",
+                    ));
+                }
+                self.decode_zune(&h, &shape)?
             }
+            Backend::Turbo => self.decode_turbo(&h, &shape, p.scale)?,
         };
         if p.rotate {
             apply_orientation(img, self.orientation(&h))

@@ -65,6 +65,29 @@ fn jpeg() -> ReadOptions {
     ReadOptions::new().plugin("jpeg")
 }
 
+/// The read backends built in: `auto` and each decoder by name.
+fn read_backends() -> Vec<&'static str> {
+    let mut v = vec!["auto", "zune-jpeg", "jpeg-decoder"];
+    if cfg!(feature = "turbo") {
+        v.push("libjpeg-turbo");
+    }
+    v
+}
+
+/// The write backends built in: `auto` and each encoder by name.
+fn write_backends() -> Vec<&'static str> {
+    let mut v = vec!["auto", "jpeg-encoder"];
+    if cfg!(feature = "turbo") {
+        v.push("libjpeg-turbo");
+    }
+    v
+}
+
+/// Reads with one backend.
+fn with(backend: &str) -> ReadOptions {
+    jpeg().option("backend", backend)
+}
+
 fn read(data: &[u8], o: ReadOptions) -> NdImage {
     imdecode_with(data, &o).unwrap()
 }
@@ -91,34 +114,66 @@ fn mean_diff(a: &[u8], b: &[u8]) -> f64 {
         / a.len() as f64
 }
 
-/// Every `ok` JPEG of expected.tsv, through this plugin, within its tolerance.
+/// Every `ok` JPEG of expected.tsv, through this plugin with each backend,
+/// within its tolerance. libjpeg-turbo is what made the refs (Pillow):
+/// its pixels are within 1 of them.
 #[test]
 fn corpus_files_match_their_refs() {
     if !corpus_present("corpus_files_match_their_refs") {
         return;
     }
     let tsv = std::fs::read_to_string(corpus("expected.tsv")).unwrap();
-    let mut n = 0;
-    for line in tsv.lines() {
-        let f: Vec<&str> = line.split('\t').collect();
-        if !f[0].starts_with("jpeg/") || f[1] != "ok" {
-            continue;
+    for backend in read_backends() {
+        let mut n = 0;
+        let mut worst = 0;
+        for line in tsv.lines() {
+            let f: Vec<&str> = line.split('\t').collect();
+            if !f[0].starts_with("jpeg/") || f[1] != "ok" {
+                continue;
+            }
+            let tol: i32 = f[5].parse().unwrap();
+            let ref_file = format!("refs/{}.npy", f[0]);
+            if !corpus(".").join(&ref_file).exists() {
+                continue; // the .npz ref (junk_jpeg_header), checked by the conformance suite
+            }
+            let img = read(&bytes(f[0]), with(backend));
+            let (shape, want) = npy(&ref_file);
+            assert_eq!(img.shape(), shape.as_slice(), "{backend}: {}", f[0]);
+            assert_eq!(img.dtype(), DType::U8, "{backend}: {}", f[0]);
+            let want: Vec<u8> = want.iter().map(|&v| v as u8).collect();
+            let d = max_diff(&u8s(&img), &want);
+            assert!(d <= tol, "{backend}: {}: max |diff| {d} > tol {tol}", f[0]);
+            if backend == "libjpeg-turbo" {
+                assert!(d <= 1, "libjpeg-turbo: {}: max |diff| {d} > 1", f[0]);
+            }
+            worst = worst.max(d);
+            n += 1;
         }
-        let tol: i32 = f[5].parse().unwrap();
-        let ref_file = format!("refs/{}.npy", f[0]);
-        if !corpus(".").join(&ref_file).exists() {
-            continue; // the .npz ref (junk_jpeg_header), checked by the conformance suite
-        }
-        let img = read(&bytes(f[0]), jpeg());
-        let (shape, want) = npy(&ref_file);
-        assert_eq!(img.shape(), shape.as_slice(), "{}", f[0]);
-        assert_eq!(img.dtype(), DType::U8, "{}", f[0]);
-        let want: Vec<u8> = want.iter().map(|&v| v as u8).collect();
-        let d = max_diff(&u8s(&img), &want);
-        assert!(d <= tol, "{}: max |diff| {d} > tol {tol}", f[0]);
-        n += 1;
+        eprintln!("{backend}: {n} files, worst max |diff| {worst}");
+        assert!(n >= 25, "{backend}: only {n} files compared");
     }
-    assert!(n >= 25, "only {n} files compared");
+}
+
+/// The `backend` option: a bad name, zune-jpeg asked for what it cannot do,
+/// libjpeg-turbo asked for without the `turbo` feature.
+#[test]
+fn backend_option_errors() {
+    let img = photo(16, 24);
+    let b = write(&img, wopts());
+    let e = imdecode_with(&b, &with("libjpeg")).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidOption, "{e}");
+    let e = imdecode_with(&b, &with("zune-jpeg").option("scale", 0.5)).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Unsupported, "{e}");
+    let e = imencode_with(&img, ".jpg", &wopts().option("backend", "mozjpeg")).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidOption, "{e}");
+    if !cfg!(feature = "turbo") {
+        let e = imdecode_with(&b, &with("libjpeg-turbo")).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Unsupported, "{e}");
+        assert!(e.to_string().contains("`turbo` feature"), "{e}");
+        let o = wopts().option("backend", "libjpeg-turbo");
+        let e = imencode_with(&img, ".jpg", &o).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Unsupported, "{e}");
+    }
 }
 
 /// zune-jpeg 0.4 was 11..31 off in column W-2 of subsampled images (fixed
@@ -186,8 +241,10 @@ fn cmyk_is_rgb() {
     if !corpus_present("cmyk_is_rgb") {
         return;
     }
-    let img = read(&bytes("jpeg/pil_sample_cmyk.jpg"), jpeg());
-    assert_eq!(img.shape(), &[100, 100, 3]);
+    for backend in read_backends() {
+        let img = read(&bytes("jpeg/pil_sample_cmyk.jpg"), with(backend));
+        assert_eq!(img.shape(), &[100, 100, 3], "{backend}");
+    }
 }
 
 // ---------------------------------------------------------------- EXIF orientation
@@ -355,12 +412,16 @@ fn scale_decodes_reduced_sizes() {
         let file = bytes(name);
         let full = read(&file, jpeg());
         let (h, w) = (full.shape()[0], full.shape()[1]);
-        for (k, v) in [
+        let scalers = read_backends().into_iter().filter(|b| *b != "zune-jpeg");
+        for ((k, v), backend) in [
             (2usize, Value::from(0.5)),
             (4, Value::from("1/4")),
             (8, Value::from(0.125)),
-        ] {
-            let o = jpeg().option("scale", v);
+        ]
+        .into_iter()
+        .flat_map(|kv| scalers.clone().map(move |b| (kv.clone(), b)))
+        {
+            let o = with(backend).option("scale", v);
             let small = read(&file, o.clone());
             let want_shape: Vec<usize> = if c == 1 {
                 vec![h.div_ceil(k), w.div_ceil(k)]
@@ -370,10 +431,10 @@ fn scale_decodes_reduced_sizes() {
             assert_eq!(small.shape(), want_shape.as_slice(), "{name} 1/{k}");
             assert_eq!(improps_with(&file[..], &o).unwrap().shape, want_shape);
             let m = mean_diff(&u8s(&small), &box_down(&u8s(&full), h, w, c, k));
-            eprintln!("{name} 1/{k}: {m}");
+            eprintln!("{backend}: {name} 1/{k}: {m}");
             assert!(
                 m < 8.0,
-                "{name} 1/{k}: mean |diff| {m} from the box-averaged full decode"
+                "{backend}: {name} 1/{k}: mean |diff| {m} from the box-averaged full decode"
             );
         }
     }
@@ -391,8 +452,10 @@ fn scale_decodes_reduced_sizes() {
         dec.scale(info.width.div_ceil(8), info.height.div_ceil(8))
             .unwrap();
         let want = dec.decode().unwrap();
-        let got = read(&file, jpeg().option("scale", 0.125));
-        assert_eq!(u8s(&got), want, "{name}");
+        for backend in ["auto", "jpeg-decoder"] {
+            let got = read(&file, with(backend).option("scale", 0.125));
+            assert_eq!(u8s(&got), want, "{backend}: {name}");
+        }
     }
     let e = imdecode_with(&bytes("jpeg/hopper.jpg"), &jpeg().option("scale", 0.3)).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::InvalidOption);
@@ -498,6 +561,15 @@ fn zero_size_and_frameless_files_fail_cleanly() {
     assert_eq!(e.kind(), ErrorKind::Decode, "{e}");
 }
 
+/// The backends that decode what is there of a truncated file (jpeg-decoder
+/// fails cleanly instead).
+fn lenient_backends() -> Vec<&'static str> {
+    read_backends()
+        .into_iter()
+        .filter(|b| *b != "jpeg-decoder")
+        .collect()
+}
+
 /// A baseline file cut in the middle of its scan decodes what is there:
 /// the rows before the cut match the full decode.
 #[test]
@@ -506,17 +578,21 @@ fn truncated_baseline_decodes_what_is_there() {
         return;
     }
     let file = bytes("jpeg/testorig.jpg");
-    let full = u8s(&read(&file, jpeg()));
-    let cut = &file[..file.len() * 6 / 10];
-    let part = read(cut, jpeg());
-    assert_eq!(part.shape(), &[149, 227, 3]);
-    let part = u8s(&part);
-    let top = 32 * 227 * 3;
-    assert_eq!(
-        max_diff(&part[..top], &full[..top]),
-        0,
-        "the first rows are intact"
-    );
+    let e = imdecode_with(&file[..file.len() * 6 / 10], &with("jpeg-decoder")).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Decode, "{e}");
+    for backend in lenient_backends() {
+        let full = u8s(&read(&file, with(backend)));
+        let cut = &file[..file.len() * 6 / 10];
+        let part = read(cut, with(backend));
+        assert_eq!(part.shape(), &[149, 227, 3], "{backend}");
+        let part = u8s(&part);
+        let top = 32 * 227 * 3;
+        assert_eq!(
+            max_diff(&part[..top], &full[..top]),
+            0,
+            "{backend}: the first rows are intact"
+        );
+    }
 }
 
 /// The corpus's progressive file cut after a few scans: a blurrier but
@@ -526,12 +602,14 @@ fn truncated_progressive_decodes_what_is_there() {
     if !corpus_present("truncated_progressive_decodes_what_is_there") {
         return;
     }
-    let img = read(&bytes("malformed/trunc_progressive_cat.jpg"), jpeg());
-    assert_eq!(img.shape(), &[240, 320, 3]);
     let (_, want) = npy("refs/jpeg/progressive_cat.jpg.npy");
     let want: Vec<u8> = want.iter().map(|&v| v as u8).collect();
-    let m = mean_diff(&u8s(&img), &want);
-    assert!(m < 20.0, "mean |diff| {m} from the whole file");
+    for backend in lenient_backends() {
+        let img = read(&bytes("malformed/trunc_progressive_cat.jpg"), with(backend));
+        assert_eq!(img.shape(), &[240, 320, 3], "{backend}");
+        let m = mean_diff(&u8s(&img), &want);
+        assert!(m < 20.0, "{backend}: mean |diff| {m} from the whole file");
+    }
 }
 
 /// Every cut of several files reads or fails cleanly (no panic, no hang).
@@ -592,6 +670,58 @@ fn every_truncation_ends_cleanly() {
     }
 }
 
+/// Each explicit backend on damaged bytes: corpus files with a few bytes
+/// overwritten (a fixed pseudo-random sequence) read or fail with a clean
+/// error, never a panic; what reads has the header's shape.
+#[test]
+fn every_backend_survives_mutated_files() {
+    if !corpus_present("every_backend_survives_mutated_files") {
+        return;
+    }
+    let mut s: u32 = 7;
+    let mut next = move || {
+        s = s.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+        s >> 8
+    };
+    for name in [
+        "jpeg/hopper.jpg",
+        "jpeg/progressive_cat.jpg",
+        "jpeg/pil_sample_cmyk.jpg",
+        "jpeg/restarts.jpg",
+    ] {
+        let file = bytes(name);
+        for _ in 0..150 {
+            let mut m = file.clone();
+            for _ in 0..1 + next() % 4 {
+                let at = next() as usize % m.len();
+                m[at] = next() as u8;
+            }
+            for backend in read_backends() {
+                match imdecode_with(&m, &with(backend)) {
+                    // A damaged header may change the size or the number of
+                    // components; the result is still gray or RGB.
+                    Ok(img) => assert!(
+                        matches!(img.shape(), [_, _] | [_, _, 3]) && !img.is_empty(),
+                        "{backend}: {name}: {:?}",
+                        img.shape()
+                    ),
+                    Err(e) => assert!(
+                        matches!(
+                            e.kind(),
+                            ErrorKind::Decode
+                                | ErrorKind::Declined
+                                | ErrorKind::NoPlugin
+                                | ErrorKind::Unsupported
+                                | ErrorKind::LimitExceeded
+                        ),
+                        "{backend}: {name}: {e}"
+                    ),
+                }
+            }
+        }
+    }
+}
+
 // ---------------------------------------------------------------- writing
 
 fn photo(h: usize, w: usize) -> NdImage {
@@ -621,25 +751,70 @@ fn jd_decode(b: &[u8]) -> Vec<u8> {
 
 #[test]
 fn writes_rgb_and_gray_others_read() {
-    let img = photo(48, 64);
-    let b = write(&img, wopts().option("quality", 95));
-    assert!(mean_diff(&jd_decode(&b), &u8s(&img)) < 2.0);
-    let back = read(&b, jpeg());
-    assert_eq!(back.shape(), &[48, 64, 3]);
-    assert!(max_diff(&u8s(&back), &jd_decode(&b)) <= 4);
-    let via_image = image::load_from_memory(&b).unwrap().to_rgb8().into_raw();
-    assert!(max_diff(&u8s(&back), &via_image) <= 1);
+    for backend in write_backends() {
+        let wo = || wopts().option("backend", backend);
+        let img = photo(48, 64);
+        let b = write(&img, wo().option("quality", 95));
+        assert!(mean_diff(&jd_decode(&b), &u8s(&img)) < 2.0, "{backend}");
+        let back = read(&b, jpeg());
+        assert_eq!(back.shape(), &[48, 64, 3]);
+        assert!(max_diff(&u8s(&back), &jd_decode(&b)) <= 4, "{backend}");
+        // zune-jpeg is also what `image` decodes with.
+        let via_image = image::load_from_memory(&b).unwrap().to_rgb8().into_raw();
+        let zune = read(&b, with("zune-jpeg"));
+        assert!(max_diff(&u8s(&zune), &via_image) <= 1, "{backend}");
 
-    let gray =
-        NdImage::from_shape_vec(&[20, 30], (0..600).map(|i| (i % 256) as u8).collect()).unwrap();
-    let b = write(&gray, wopts().option("quality", 100));
-    let back = read(&b, jpeg());
-    assert_eq!(back.shape(), &[20, 30]);
-    assert!(max_diff(&u8s(&back), &u8s(&gray)) <= 3);
+        let gray = NdImage::from_shape_vec(&[20, 30], (0..600).map(|i| (i % 256) as u8).collect())
+            .unwrap();
+        let b = write(&gray, wo().option("quality", 100));
+        for r in read_backends() {
+            let back = read(&b, with(r));
+            assert_eq!(back.shape(), &[20, 30], "{backend} -> {r}");
+            assert!(max_diff(&u8s(&back), &u8s(&gray)) <= 3, "{backend} -> {r}");
+        }
+    }
+}
+
+/// libjpeg-turbo writes what Pillow writes at the same settings (quality,
+/// 4:2:0, baseline, no optimize): the same scan, so the same pixels when
+/// decoded, and a size within a few bytes (the JFIF header).
+#[cfg(feature = "turbo")]
+#[test]
+fn turbo_writes_as_pillow_would() {
+    let img = photo(96, 128);
+    let ours = write(&img, wopts().option("quality", 90));
+    let them = write(
+        &img,
+        wopts()
+            .option("quality", 90)
+            .option("backend", "jpeg-encoder"),
+    );
+    // Two encoders, the same IJG quality tables: close in size and error.
+    let (a, b) = (ours.len() as f64, them.len() as f64);
+    assert!((a / b - 1.0).abs() < 0.15, "{a} vs {b}");
+    let err = |f: &[u8]| mean_diff(&jd_decode(f), &u8s(&img));
+    // libjpeg-turbo's chroma downsampling and rounding are the better ones.
+    assert!(
+        err(&ours) < err(&them) + 0.2,
+        "{} vs {}",
+        err(&ours),
+        err(&them)
+    );
+    let m = immeta_with(&ours[..], &jpeg()).unwrap();
+    assert_eq!(m.get("subsampling"), Some(&Value::from("4:2:0")));
+    assert_eq!(m.get("coding"), Some(&Value::from("baseline")));
 }
 
 #[test]
 fn quality_progressive_subsampling_optimize() {
+    for backend in write_backends() {
+        eprintln!("{backend}:");
+        quality_progressive_subsampling_optimize_with(backend);
+    }
+}
+
+fn quality_progressive_subsampling_optimize_with(backend: &str) {
+    let wopts = || wopts().option("backend", backend);
     let img = photo(96, 128);
     let lo = write(&img, wopts().option("quality", 30));
     let def = write(&img, wopts());
@@ -698,8 +873,21 @@ fn quality_progressive_subsampling_optimize() {
         jd_decode(&plain),
         "gray: Huffman tables change no pixel"
     );
-    let e = imencode_with(&img, ".jpg", &wopts().option("optimize", true)).unwrap_err();
-    assert_eq!(e.kind(), ErrorKind::Unsupported);
+    let jpeg_encoder = backend == "jpeg-encoder" || (backend == "auto" && !cfg!(feature = "turbo"));
+    let r = imencode_with(&img, ".jpg", &wopts().option("optimize", true));
+    if jpeg_encoder {
+        assert_eq!(r.unwrap_err().kind(), ErrorKind::Unsupported);
+    } else {
+        // libjpeg-turbo optimizes the tables of subsampled files too.
+        let opt = r.unwrap();
+        let plain = write(&img, wopts());
+        assert!(opt.len() < plain.len(), "{} vs {}", opt.len(), plain.len());
+        assert_eq!(
+            jd_decode(&opt),
+            jd_decode(&plain),
+            "Huffman tables change no pixel"
+        );
+    }
 }
 
 /// jpeg-encoder 0.7.1 writes corrupt data with optimized Huffman tables and
@@ -730,9 +918,17 @@ fn optimize_with_subsampling_is_broken_upstream() {
 
 #[test]
 fn metadata_options_round_trip() {
+    for backend in write_backends() {
+        eprintln!("{backend}");
+        metadata_options_round_trip_with(backend);
+    }
+}
+
+fn metadata_options_round_trip_with(backend: &str) {
     let img = photo(16, 16);
     let icc: Vec<u8> = (0..150_000u32).map(|i| (i % 251) as u8).collect();
     let o = wopts()
+        .option("backend", backend)
         .option("exif", exif_orientation(6))
         .option("icc_profile", icc.clone())
         .option("dpi", 300.0)

@@ -2,7 +2,7 @@
 //! canvas by `image`, decoded lazily one after the other (reading frame `i`
 //! decodes frames `0..=i` and nothing after them; reading on continues,
 //! reading backwards restarts), with the channels chosen once per file from
-//! the headers (the transparency rule of [`Coverage`]), the frame count,
+//! the headers (the transparency rule of `imageio_core::canvas`), the frame count,
 //! per-frame durations and the loop count read from the headers too.
 
 use std::io::Cursor;
@@ -12,6 +12,7 @@ use image::codecs::gif::GifDecoder;
 use image::codecs::png::PngDecoder;
 use image::codecs::webp::WebPDecoder;
 use image::{AnimationDecoder, Frame, ImageDecoder, ImageFormat, Rgba};
+use imageio_core::canvas::{Coverage, Dispose};
 use imageio_core::plugin::{convert_mode, MAX_IMAGES};
 use imageio_core::{
     DType, Error, ImageProperties, Limits, Metadata, Mode, NdImage, Result, SharedBytes, Value,
@@ -28,83 +29,6 @@ enum Kind {
         default_outside: bool,
     },
     WebP,
-}
-
-/// How a frame leaves the canvas for the next one.
-#[derive(Clone, Copy, Debug, PartialEq)]
-enum Dispose {
-    Keep,
-    Background,
-    Previous,
-}
-
-/// A clipped frame area `(x0, y0, x1, y1)`, never empty.
-type Area = (u64, u64, u64, u64);
-
-/// The transparency rule, fed the frame headers in order. The composited
-/// canvas can show transparency (the file reads with an alpha channel) when
-/// a frame copies its transparent pixels onto the canvas (no blending), or
-/// when a frame is drawn while part of the canvas is unpainted (the whole
-/// canvas before the first frame, the area of a frame disposed to
-/// background, the unpainted part before a frame restored to previous) and
-/// that frame does not cover the unpainted part or may have transparent
-/// pixels. The last frame's disposal is never shown.
-struct Coverage {
-    width: u64,
-    height: u64,
-    hole: Option<Area>,
-    /// The last frame's disposal, area and the hole before it was drawn.
-    pending: Option<(Dispose, Option<Area>, Option<Area>)>,
-    alpha: bool,
-}
-
-impl Coverage {
-    fn new(width: u32, height: u32) -> Coverage {
-        let (width, height) = (u64::from(width), u64::from(height));
-        Coverage {
-            width,
-            height,
-            hole: (width > 0 && height > 0).then_some((0, 0, width, height)),
-            pending: None,
-            alpha: false,
-        }
-    }
-
-    /// One frame at `(x, y)` of `w` x `h`; `transparent` when it may hold
-    /// transparent pixels, `replace` when it is drawn without blending.
-    fn frame(
-        &mut self,
-        (x, y, w, h): (u64, u64, u64, u64),
-        transparent: bool,
-        replace: bool,
-        dispose: Dispose,
-    ) {
-        if self.alpha {
-            return;
-        }
-        match self.pending.take() {
-            Some((Dispose::Background, area, _)) => self.hole = area,
-            Some((Dispose::Previous, _, before)) => self.hole = before,
-            _ => {}
-        }
-        let (x0, y0) = (x.min(self.width), y.min(self.height));
-        let (x1, y1) = ((x + w).min(self.width), (y + h).min(self.height));
-        let area = (x1 > x0 && y1 > y0).then_some((x0, y0, x1, y1));
-        if transparent && replace && area.is_some() {
-            self.alpha = true;
-            return;
-        }
-        if let Some(hl) = self.hole {
-            let covered =
-                area.is_some_and(|a| a.0 <= hl.0 && a.1 <= hl.1 && a.2 >= hl.2 && a.3 >= hl.3);
-            if transparent || !covered {
-                self.alpha = true;
-                return;
-            }
-        }
-        self.pending = Some((dispose, area, self.hole));
-        self.hole = None;
-    }
 }
 
 /// A decoder of one of the animated formats, over the resource's bytes.
@@ -207,7 +131,7 @@ impl Animation {
                 let (w, h) = d.dimensions();
                 // tRNS is expanded to an alpha channel by `image`.
                 let alpha = d.color_type().has_alpha();
-                let mut cov = Coverage::new(w, h);
+                let mut cov = Coverage::new(u64::from(w), u64::from(h));
                 let frames = apng.regions.iter().take(apng.num_frames as usize);
                 for (k, &(area, dispose)) in frames.enumerate() {
                     // The first frame restored to previous is cleared (the spec).
@@ -229,7 +153,7 @@ impl Animation {
                 let heads = Heads {
                     width: w,
                     height: h,
-                    alpha: alpha || cov.alpha,
+                    alpha: alpha || cov.shows_transparency(),
                     gray: !d.color_type().has_color(),
                     count: apng.num_frames as usize + apng.default_outside as usize,
                     durations,
@@ -437,7 +361,7 @@ fn walk_gif(data: &SharedBytes, limits: Limits) -> Result<Heads> {
     let gif_err = |e: gif::DecodingError| Error::decode(format!("GIF: {e}"));
     let mut d = opts.read_info(Cursor::new(&data[..])).map_err(gif_err)?;
     let (width, height) = (d.width() as u32, d.height() as u32);
-    let mut cov = Coverage::new(width, height);
+    let mut cov = Coverage::new(u64::from(width), u64::from(height));
     let mut delays = Vec::new();
     while let Some(f) = d.read_next_frame().map_err(gif_err)? {
         let area = (
@@ -468,7 +392,7 @@ fn walk_gif(data: &SharedBytes, limits: Limits) -> Result<Heads> {
     Ok(Heads {
         width,
         height,
-        alpha: cov.alpha,
+        alpha: cov.shows_transparency(),
         gray: false,
         count: delays.len(),
         durations: delays,
@@ -548,7 +472,7 @@ fn walk_png(data: &[u8]) -> Option<ApngWalk> {
 /// a lossless bitstream whose header says alpha is used).
 fn walk_webp(data: &[u8], width: u32, height: u32) -> Result<Heads> {
     let u24 = |b: &[u8]| u64::from(b[0]) | u64::from(b[1]) << 8 | u64::from(b[2]) << 16;
-    let mut cov = Coverage::new(width, height);
+    let mut cov = Coverage::new(u64::from(width), u64::from(height));
     let mut durations = Vec::new();
     let mut loop_count = None;
     let mut pos = 12usize;
@@ -591,7 +515,7 @@ fn walk_webp(data: &[u8], width: u32, height: u32) -> Result<Heads> {
     Ok(Heads {
         width,
         height,
-        alpha: cov.alpha,
+        alpha: cov.shows_transparency(),
         gray: false,
         count: durations.len(),
         durations,
@@ -627,31 +551,6 @@ fn webp_frame_alpha(mut data: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn coverage_follows_the_rule() {
-        let full = (0, 0, 4, 3);
-        // An opaque full first frame, then transparent deltas: no alpha.
-        let mut c = Coverage::new(4, 3);
-        c.frame(full, false, false, Dispose::Keep);
-        c.frame((1, 1, 2, 2), true, false, Dispose::Keep);
-        assert!(!c.alpha);
-        // A first frame that does not cover the canvas.
-        let mut c = Coverage::new(4, 3);
-        c.frame((1, 0, 3, 3), false, false, Dispose::Keep);
-        assert!(c.alpha);
-        // Disposal to background not covered again.
-        let mut c = Coverage::new(4, 3);
-        c.frame(full, false, false, Dispose::Background);
-        assert!(!c.alpha, "the last frame's disposal is never shown");
-        c.frame((0, 0, 2, 3), false, false, Dispose::Keep);
-        assert!(c.alpha);
-        // Transparent pixels copied without blending.
-        let mut c = Coverage::new(4, 3);
-        c.frame(full, false, false, Dispose::Keep);
-        c.frame((0, 0, 1, 1), true, true, Dispose::Keep);
-        assert!(c.alpha);
-    }
 
     #[test]
     fn webp_frame_alpha_from_the_bitstream_headers() {

@@ -186,6 +186,13 @@ pub(crate) fn metadata(
     Ok(())
 }
 
+/// The EXIF orientation of a still image (1..=8; 1 without EXIF or for an
+/// invalid value), for the `rotate` read option.
+pub(crate) fn orientation(data: &SharedBytes, format: ImageFormat, limits: Limits) -> Result<u32> {
+    let mut d = decoder(data, format, limits)?;
+    Ok(d.orientation().map(crate::orient::code).unwrap_or(1))
+}
+
 fn ico_dir(data: &[u8]) -> Result<usize> {
     if data.len() < 6 || data[0..2] != [0, 0] || !(data[2] == 1 || data[2] == 2) || data[3] != 0 {
         return Err(Error::decode("ICO: not an icon directory"));

@@ -93,6 +93,31 @@ fn png_filter(v: Option<&Value>) -> FilterType {
     }
 }
 
+/// The `exif` option as the raw TIFF-structured bytes the encoders store
+/// (a leading `Exif\0\0`, as JPEG's APP1 and Pillow's `Exif.tobytes()`
+/// have it, is dropped: the encoders add what their format needs).
+fn exif_option(options: &Options, fmt: ImageFormat) -> Result<Option<Vec<u8>>> {
+    let Some(v) = options.get("exif") else {
+        return Ok(None);
+    };
+    let Value::Bytes(b) = v else {
+        return Err(Error::invalid_option(format!("exif takes bytes, not {v}")));
+    };
+    if !matches!(fmt, ImageFormat::Png | ImageFormat::Jpeg) {
+        return Err(Error::invalid_option(format!(
+            "exif is stored in PNG and JPEG files only, not {fmt:?}"
+        )));
+    }
+    let raw = b.strip_prefix(b"Exif\0\0").unwrap_or(b);
+    let tiff_header = raw.starts_with(b"II*\0") || raw.starts_with(b"MM\0*");
+    if !tiff_header {
+        return Err(Error::invalid_option(
+            "exif: the bytes do not start with a TIFF header (II*\\0 or MM\\0*)",
+        ));
+    }
+    Ok(Some(raw.to_vec()))
+}
+
 fn gif_frame(image: &NdImage, h: usize, w: usize, c: usize) -> Result<RgbaImage> {
     let a = image.as_array::<u8>().ok_or_else(|| {
         Error::unsupported(format!("GIF frames are uint8, not {}", image.dtype()))
@@ -170,6 +195,7 @@ impl Writer for Encoder {
             )));
         }
         let ct = color_type(c, image.dtype(), &self.ext)?;
+        let exif = exif_option(options, fmt)?;
         let std_layout;
         let bytes = match image.as_bytes() {
             Some(b) => b,
@@ -196,8 +222,12 @@ impl Writer for Encoder {
                         "JPEG has no alpha channel: drop it first (read with mode RGB, or slice the array)",
                     ));
                 }
-                JpegEncoder::new_with_quality(&mut *writer, q as u8)
-                    .write_image(bytes, w32, h32, ct)
+                let mut enc = JpegEncoder::new_with_quality(&mut *writer, q as u8);
+                if let Some(exif) = exif {
+                    enc.set_exif_metadata(exif)
+                        .map_err(|e| encode_err(fmt, image::ImageError::Unsupported(e)))?;
+                }
+                enc.write_image(bytes, w32, h32, ct)
                     .map_err(|e| encode_err(fmt, e))?;
             }
             #[cfg(feature = "avif")]
@@ -220,8 +250,12 @@ impl Writer for Encoder {
             ImageFormat::Png => {
                 let comp = png_compression(options.get("compression"))?;
                 let filter = png_filter(options.get("filter"));
-                PngEncoder::new_with_quality(&mut *writer, comp, filter)
-                    .write_image(bytes, w32, h32, ct)
+                let mut enc = PngEncoder::new_with_quality(&mut *writer, comp, filter);
+                if let Some(exif) = exif {
+                    enc.set_exif_metadata(exif)
+                        .map_err(|e| encode_err(fmt, image::ImageError::Unsupported(e)))?;
+                }
+                enc.write_image(bytes, w32, h32, ct)
                     .map_err(|e| encode_err(fmt, e))?;
             }
             _ => {

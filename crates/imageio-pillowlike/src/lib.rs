@@ -33,6 +33,12 @@
 //! `i`-th directory entry. Known limits of the backend are listed in the
 //! workspace's `tests/known-failures.tsv` with their reasons.
 //!
+//! Options: reading, `rotate` (`false` by default) applies a still image's
+//! EXIF orientation (PNG eXIf, JPEG, WebP, TIFF, AVIF), as the `jpeg`
+//! plugin does; writing, `exif` (raw EXIF bytes, with or without the
+//! `Exif\0\0` prefix) is stored in PNG (eXIf chunk) and JPEG (APP1) files,
+//! besides the quality, compression and animation options below.
+//!
 //! You probably want the `imageio-rs` facade, which links this plugin by
 //! default.
 #![forbid(unsafe_code)]
@@ -42,6 +48,7 @@ mod anim;
 mod decode;
 mod encode;
 mod exr_read;
+mod orient;
 mod pfm;
 mod tiff_guard;
 
@@ -139,7 +146,12 @@ const WRITE_FORMATS: &[Claim] = &[
     Claim::new(AVIF, Rank::GENERAL),
 ];
 
-const READ_OPTIONS: &[OptionSpec] = &[];
+const READ_OPTIONS: &[OptionSpec] = &[OptionSpec::new(
+    "rotate",
+    OptionKind::Bool,
+    "false",
+    "apply the EXIF orientation of a still image (turn it upright)",
+)];
 
 const WRITE_OPTIONS: &[OptionSpec] = &[
     OptionSpec::new(
@@ -172,6 +184,12 @@ const WRITE_OPTIONS: &[OptionSpec] = &[
         OptionKind::Int,
         "10",
         "GIF quantizer speed 1 (best) ..30 (fastest); AVIF speed 1..10",
+    ),
+    OptionSpec::new(
+        "exif",
+        OptionKind::Bytes,
+        "",
+        "raw EXIF bytes to store (PNG eXIf chunk, JPEG APP1)",
     ),
 ];
 
@@ -329,7 +347,7 @@ impl ImageReader {
 }
 
 impl Reader for ImageReader {
-    fn read(&mut self, index: usize, _options: &Options) -> imageio_core::Result<NdImage> {
+    fn read(&mut self, index: usize, options: &Options) -> imageio_core::Result<NdImage> {
         self.check_index(index)?;
         if let Some(a) = self.animation()? {
             return a.frame(index);
@@ -338,7 +356,11 @@ impl Reader for ImageReader {
             return exr_read::decode(&self.data, index, self.limits);
         }
         let (data, format) = self.still_data(index)?;
-        decode::decode(&data, format, self.limits)
+        let img = decode::decode(&data, format, self.limits)?;
+        match rotate(options)? {
+            true => orient::apply(img, decode::orientation(&data, format, self.limits)?),
+            false => Ok(img),
+        }
     }
 
     fn n_images(&mut self) -> imageio_core::Result<Option<usize>> {
@@ -348,7 +370,7 @@ impl Reader for ImageReader {
     fn properties(
         &mut self,
         index: usize,
-        _options: &Options,
+        options: &Options,
     ) -> imageio_core::Result<ImageProperties> {
         self.check_index(index)?;
         if let Some(a) = self.animation()? {
@@ -360,13 +382,17 @@ impl Reader for ImageReader {
         }
         let (data, format) = self.still_data(index)?;
         let (shape, dtype) = decode::header(&data, format, self.limits)?;
+        let shape = match rotate(options)? {
+            true => orient::shape(shape, decode::orientation(&data, format, self.limits)?),
+            false => shape,
+        };
         Ok(ImageProperties::new(shape, dtype))
     }
 
     fn metadata(
         &mut self,
         index: Option<usize>,
-        _options: &Options,
+        options: &Options,
     ) -> imageio_core::Result<Metadata> {
         if let Some(i) = index {
             self.check_index(i)?;
@@ -383,6 +409,10 @@ impl Reader for ImageReader {
         }
         let (data, format) = self.still_data(index.unwrap_or(0))?;
         decode::metadata(&data, format, self.limits, &mut m)?;
+        if rotate(options)? {
+            // Applied to the pixels: no longer the file's to report.
+            m.remove("orientation");
+        }
         Ok(m)
     }
 }
@@ -403,6 +433,16 @@ impl ImageReader {
             )));
         }
         Ok((self.data.clone(), self.format))
+    }
+}
+
+/// The `rotate` read option.
+fn rotate(options: &Options) -> imageio_core::Result<bool> {
+    match options.get("rotate") {
+        None => Ok(false),
+        Some(v) => v
+            .as_bool()
+            .ok_or_else(|| Error::invalid_option(format!("rotate takes true or false, not {v}"))),
     }
 }
 

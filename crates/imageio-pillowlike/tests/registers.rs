@@ -94,3 +94,52 @@ fn the_verbs_reach_it_through_its_claims() {
         );
     }
 }
+
+/// The `exif` write option (PNG eXIf, JPEG APP1) and the `rotate` read
+/// option: a little-endian EXIF block with Orientation 6 (the stored image
+/// is turned 90 degrees clockwise for display) written by hand.
+#[test]
+fn exif_is_written_and_rotate_applies_it() {
+    use imageio_core::{immeta_with, Value};
+    // TIFF header, one IFD entry: tag 274 (Orientation), SHORT, 1, value 6.
+    let mut exif = b"II*\0\x08\0\0\0\x01\0".to_vec();
+    exif.extend_from_slice(&[0x12, 0x01, 3, 0, 1, 0, 0, 0, 6, 0, 0, 0]);
+    exif.extend_from_slice(&[0, 0, 0, 0]);
+    let stored = NdImage::from(imageio_core::ndarray::arr2(&[[1u8, 2, 3], [4, 5, 6]]));
+    let named = |ext: &str| {
+        WriteOptions::new()
+            .plugin(NAME)
+            .extension(ext)
+            .option("exif", exif.clone())
+    };
+    for ext in [".png", ".jpg"] {
+        // "Exif\0\0" in front (Pillow's Exif.tobytes()) is taken off.
+        let prefixed = [b"Exif\0\0".as_slice(), &exif].concat();
+        for opts in [named(ext), named(ext).option("exif", prefixed)] {
+            let bytes = imencode_with(&stored, ext, &opts).unwrap();
+            let read = ReadOptions::new().plugin(NAME);
+            let meta = immeta_with(bytes.as_slice(), &read).unwrap();
+            assert_eq!(meta.get("orientation"), Some(&Value::Int(6)), "{ext}");
+            assert_eq!(meta.get("exif"), Some(&Value::Bytes(exif.clone())), "{ext}");
+            if ext == ".png" {
+                assert_eq!(imdecode_with(&bytes, &read).unwrap(), stored);
+                let upright = imdecode_with(&bytes, &read.clone().option("rotate", true)).unwrap();
+                let want = imageio_core::ndarray::arr2(&[[4u8, 1], [5, 2], [6, 3]]);
+                assert_eq!(upright, NdImage::from(want));
+                let rotated = read.option("rotate", true);
+                assert!(immeta_with(bytes.as_slice(), &rotated)
+                    .unwrap()
+                    .get("orientation")
+                    .is_none());
+            }
+        }
+    }
+    let e = imencode_with(&stored, ".bmp", &named(".bmp")).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidOption, "{e}");
+    let e = imencode_with(
+        &stored,
+        ".png",
+        &named(".png").option("exif", b"junk".to_vec()),
+    );
+    assert_eq!(e.unwrap_err().kind(), ErrorKind::InvalidOption);
+}

@@ -4,6 +4,7 @@
 
 use std::io::Cursor;
 
+use imageio_core::canvas::{Coverage, Dispose};
 use imageio_core::plugin::{read_in_turn, Reader};
 use imageio_core::{
     DType, Error, ImageProperties, Limits, Metadata, NdImage, Options, Result, SharedBytes, Value,
@@ -180,47 +181,26 @@ pub(crate) fn canvas_can_be_transparent(
     if alpha {
         return true;
     }
-    // (x0, y0, x1, y1), clipped to the canvas as the compositor draws.
-    type Area = (u64, u64, u64, u64);
-    let clip = |r: &Region| -> Option<Area> {
-        let (w, h) = (u64::from(width), u64::from(height));
-        let x0 = u64::from(r.x).min(w);
-        let y0 = u64::from(r.y).min(h);
-        let x1 = (u64::from(r.x) + u64::from(r.width)).min(w);
-        let y1 = (u64::from(r.y) + u64::from(r.height)).min(h);
-        (x1 > x0 && y1 > y0).then_some((x0, y0, x1, y1))
-    };
-    let whole = Region {
-        width,
-        height,
-        ..Region::default()
-    };
-    let mut hole = clip(&whole);
-    let mut pending: Option<(u8, Option<Area>, Option<Area>)> = None;
-    for (k, r) in regions.iter().enumerate() {
-        match pending.take() {
-            Some((1, area, _)) => hole = area,
-            Some((2, _, before)) => hole = before,
-            _ => {}
-        }
-        let area = clip(r);
-        if let Some(h) = hole {
-            let covered =
-                area.is_some_and(|a| a.0 <= h.0 && a.1 <= h.1 && a.2 >= h.2 && a.3 >= h.3);
-            if !covered {
-                return true;
-            }
-        }
-        // The first frame restored to previous is cleared to background.
-        let dispose = if k == 0 && r.dispose == 2 {
-            1
-        } else {
-            r.dispose
+    let mut cov = Coverage::new(u64::from(width), u64::from(height));
+    regions.iter().enumerate().any(|(k, r)| {
+        let dispose = match r.dispose {
+            1 => Dispose::Background,
+            // The first frame restored to previous is cleared to background
+            // (the APNG spec).
+            2 if k == 0 => Dispose::Background,
+            2 => Dispose::Previous,
+            _ => Dispose::Keep,
         };
-        pending = Some((dispose, area, hole));
-        hole = None;
-    }
-    false
+        let area = (
+            u64::from(r.x),
+            u64::from(r.y),
+            u64::from(r.width),
+            u64::from(r.height),
+        );
+        // The frames are opaque here (`alpha` is false): blending or not,
+        // what matters is whether they cover the unpainted part.
+        cov.frame(area, false, false, dispose)
+    })
 }
 
 /// APNG facts from the walk.

@@ -135,16 +135,25 @@ impl File {
     /// Writes one image, or a stack on the first axis when `is_batch`
     /// (guessed from the shape when None: 4-d, or 3-d with a last axis longer
     /// than 4).
-    #[pyo3(signature = (image, is_batch=None))]
+    ///
+    /// `options`: plugin options for this image only, on top of the open
+    /// ones; each must be one the writer reads at every write (a GIF frame's
+    /// `duration`, a TIFF page's `compression`), else ValueError.
+    #[pyo3(signature = (image, is_batch=None, options=None))]
     fn write(
         &self,
         py: Python<'_>,
         image: &Bound<'_, PyAny>,
         is_batch: Option<bool>,
+        options: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<()> {
         let img = image_from_py(image)?;
         let batch = is_batch.unwrap_or_else(|| imageio::guess_is_batch(img.shape()));
-        py.detach(|| self.with(move |f| f.write_with(img, batch)))
+        let options = match options {
+            Some(d) => options_from_py(d)?,
+            None => imageio::Metadata::new(),
+        };
+        py.detach(|| self.with(move |f| f.write_with_options(img, batch, &options)))
             .map_err(to_py)
     }
 

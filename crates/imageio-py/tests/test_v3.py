@@ -447,3 +447,232 @@ def test_imageio_keyword_names(tmp_path, png):
     tif = tmp_path / "z.tif"
     iio.imwrite(tif, img, plugin="tifffile", compression="zlib")
     assert iio.immeta(tif, index=0)["compression"] == 8
+
+
+def test_exif_written_and_rotated(tmp_path):
+    """Pillow's Exif object as ``exif=`` (PNG and JPEG through the general
+    plugin), its tags in the metadata by Pillow's names, and ``rotate``
+    applying the orientation as Pillow's ``exif_transpose`` does."""
+    Image = pytest.importorskip("PIL.Image")
+    ImageOps = pytest.importorskip("PIL.ImageOps")
+    rng = np.random.default_rng(3)
+    upright = rng.integers(0, 255, (20, 30, 3), dtype=np.uint8)
+    for orientation in range(1, 9):
+        exif = Image.Exif()
+        exif[274] = orientation
+        path = tmp_path / f"o{orientation}.png"
+        # the stored pixels that display as `upright` under this orientation
+        stored = {1: upright, 2: upright[:, ::-1], 3: upright[::-1, ::-1], 4: upright[::-1],
+                  5: upright.transpose(1, 0, 2), 6: np.rot90(upright, 1),
+                  7: np.rot90(upright, 2).transpose(1, 0, 2), 8: np.rot90(upright, -1)}[orientation]
+        iio.imwrite(path, stored, plugin="pillow", exif=exif)
+        with Image.open(path) as im:  # Pillow reads back what we wrote
+            assert im.getexif()[274] == orientation
+            np.testing.assert_array_equal(np.asarray(ImageOps.exif_transpose(im)), upright)
+        with iio.imopen(path, "r", plugin="pillow") as f:
+            assert f.get_meta()["Orientation"] == orientation
+            assert "Orientation" not in f.metadata()  # imageio: counted as applied
+        got = iio.imread(path, plugin="pillow", rotate=True)
+        np.testing.assert_array_equal(got, upright)
+        assert iio.improps(path, plugin="pillow", rotate=True).shape == upright.shape
+        np.testing.assert_array_equal(iio.imread(path, plugin="pillow"), stored)
+    # invalid orientations are reported as stored and not applied
+    exif = Image.Exif()
+    exif[274] = 9
+    path = tmp_path / "o9.png"
+    iio.imwrite(path, upright, plugin="pillow", exif=exif)
+    assert iio.immeta(path, plugin="pillow", exclude_applied=False)["Orientation"] == 9
+    np.testing.assert_array_equal(iio.imread(path, plugin="pillow", rotate=True), upright)
+    # JPEG: raw bytes with Pillow's "Exif\0\0" prefix work too
+    exif = Image.Exif()
+    exif[305] = "imageio-rs test"  # Software
+    jpg = iio.imwrite("<bytes>", upright, plugin="pillow", extension=".jpg", exif=exif.tobytes())
+    with Image.open(io.BytesIO(jpg)) as im:
+        assert im.getexif()[305] == "imageio-rs test"
+    with pytest.raises(ValueError, match="PNG and JPEG"):
+        iio.imwrite("<bytes>", upright, plugin="pillow", extension=".bmp", exif=exif)
+    with pytest.raises(ValueError, match="TIFF header"):
+        iio.imwrite("<bytes>", upright, plugin="pillow", extension=".png", exif=b"nonsense")
+
+
+def test_gif_through_pillow_names(tmp_path):
+    """``plugin="pillow"`` writes GIF with our GIF plugin: Pillow's
+    ``palettesize``/``palletsize`` and ``bits`` bound the colours per frame;
+    the metadata has Pillow's ``version``."""
+    Image = pytest.importorskip("PIL.Image")
+    rng = np.random.default_rng(4)
+    noisy = rng.integers(0, 255, (3, 32, 32, 3), dtype=np.uint8)
+    for kwargs, most in [({"palettesize": 16}, 16), ({"palletsize": 100}, 100), ({"bits": 2}, 4)]:
+        path = tmp_path / "q.gif"
+        iio.imwrite(path, noisy, plugin="pillow", **kwargs)
+        with Image.open(path) as im:  # Pillow's view of the palettes used
+            for i in range(im.n_frames):
+                im.seek(i)
+                assert len(im.convert("RGB").getcolors(1 << 16)) <= most
+        got = iio.imread(path, plugin="pillow")
+        assert got.shape == noisy.shape
+        for frame in got:
+            assert len(np.unique(frame.reshape(-1, 3), axis=0)) <= most
+    with iio.imopen(path, "r", plugin="pillow") as f:
+        assert f.plugin == "gif"
+        assert f.get_meta(index=0)["version"] == b"GIF89a"
+    assert iio.immeta(path)["version"] == b"GIF89a"
+    with pytest.raises(ValueError):
+        iio.imwrite(path, noisy, plugin="pillow", bits=9)
+
+
+def test_tifffile_resolution_forms(tmp_path):
+    """tifffile's ``resolution=`` forms as our ``dpi``, and its metadata's
+    ``resolution`` tuple and ``resolution_unit`` code; checked with tifffile."""
+    tifffile = pytest.importorskip("tifffile")
+    img = np.zeros((20, 10), np.uint8)
+    cases = [
+        ({"resolution": (100, 200)}, (100, 200)),
+        ({"resolution": (0.5, 0.5)}, (0.5, 0.5)),
+        ({"resolution": ((300, 1), (150, 2))}, (300, 75)),
+        ({"resolution": (10, 20), "resolutionunit": "CENTIMETER"}, (25.4, 50.8)),
+        ({"resolution": (10, 20, 3)}, (25.4, 50.8)),
+    ]
+    for kwargs, want in cases:
+        path = tmp_path / "r.tif"
+        iio.imwrite(path, img, plugin="tifffile", **kwargs)
+        meta = iio.immeta(path, index=0, plugin="tifffile")
+        assert meta["resolution"] == pytest.approx(want)
+        assert isinstance(meta["resolution"], tuple)
+        assert meta["resolution_unit"] == 2
+        with tifffile.TiffFile(path) as t:
+            page = t.pages[0]
+            assert page.tags["ResolutionUnit"].value == 2
+            x, y = page.tags["XResolution"].value, page.tags["YResolution"].value
+            assert (x[0] / x[1], y[0] / y[1]) == pytest.approx(want)
+    with pytest.raises(ValueError, match="inches"):
+        iio.imwrite(tmp_path / "n.tif", img, plugin="tifffile", resolution=(1, 1),
+                    resolutionunit="NONE")
+
+
+def test_tifffile_selection(tmp_path):
+    """The tiff plugin under tifffile's rules: ``index=None`` reads series 0
+    whole (an ImageJ hyperstack here, written with imopen's ``imagej=True``
+    and checked with tifffile), ``page=``/``key=`` pick a page, ``series=``
+    a series, and the conflicts tifffile's plugin refuses raise
+    ``ValueError``."""
+    tifffile = pytest.importorskip("tifffile")
+    stack = np.arange(5 * 2 * 6 * 7, dtype=np.uint16).reshape(5, 2, 6, 7)
+    path = tmp_path / "hs.tif"
+    with iio.imopen(path, "w", imagej=True) as f:
+        f.write(stack)
+    with tifffile.TiffFile(path) as t:
+        assert t.is_imagej and t.series[0].shape == stack.shape
+        np.testing.assert_array_equal(t.asarray(), stack)
+    np.testing.assert_array_equal(iio.imread(path), stack)
+    np.testing.assert_array_equal(iio.imread(path, series=0), stack)
+    assert iio.improps(path).shape == stack.shape
+    assert iio.immeta(path)["is_imagej"] is True
+    assert iio.immeta(path)["is_ome"] is False
+    pages = stack.reshape(10, 6, 7)
+    np.testing.assert_array_equal(iio.imread(path, index=3), pages[3])  # ours: a page
+    np.testing.assert_array_equal(iio.imread(path, page=4), pages[4])
+    np.testing.assert_array_equal(iio.imread(path, index=..., key=5), pages[5])
+    np.testing.assert_array_equal(iio.imread(path, index=...), pages)
+    with iio.imopen(path, "r") as f:
+        np.testing.assert_array_equal(f.read(page=9), pages[9])
+        np.testing.assert_array_equal(f.read(), stack)
+    # a plain multi-page file: index=None is what tifffile calls series 0
+    plain = tmp_path / "plain.tif"
+    iio.imwrite(plain, pages)
+    np.testing.assert_array_equal(iio.imread(plain), tifffile.imread(plain, series=0))
+    np.testing.assert_array_equal(iio.imread(plain, index=2), pages[2])
+    assert iio.immeta(plain)["is_imagej"] is False
+    for kwargs in [{"key": 0, "page": 0}, {"series": 0, "index": 0}, {"index": 1, "page": 0}]:
+        with pytest.raises(ValueError):
+            iio.imread(path, **kwargs)
+    with pytest.raises(TypeError, match="page"):
+        iio.imread(iio.imwrite("<bytes>", pages[0], extension=".png"), page=0)
+
+
+def test_tifffile_ome_keys(tmp_path):
+    """An OME-TIFF written by tifffile: series 0 read whole by default, and
+    tifffile's ``is_ome`` and ``ome`` (the OME-XML) keys."""
+    tifffile = pytest.importorskip("tifffile")
+    data = np.arange(3 * 10 * 12, dtype=np.uint8).reshape(3, 10, 12)
+    path = tmp_path / "o.ome.tif"
+    tifffile.imwrite(path, data, ome=True)
+    meta = iio.immeta(path)
+    assert meta["is_ome"] is True and meta["is_imagej"] is False
+    with tifffile.TiffFile(path) as t:
+        assert meta["ome"] == t.ome_metadata.rstrip("\0")
+    np.testing.assert_array_equal(iio.imread(path), data)
+    np.testing.assert_array_equal(iio.imread(path, index=1), data[1])
+
+
+def test_gif_palette_on_request(tmp_path):
+    """GIF metadata: with ``exclude_applied=False`` Pillow's ``palette``
+    (the distinct colours of frame 0's table), compared with Pillow's own;
+    none by default (the palette is applied)."""
+    Image = pytest.importorskip("PIL.Image")
+    path = tmp_path / "p.gif"
+    iio.imwrite(path, frames(), plugin="gif")
+    with Image.open(path) as im:
+        want = np.asarray(list(im.palette.colors))
+    assert len(want) == 8  # frames() has 8 colours
+    assert "palette" not in iio.immeta(path)
+    meta = iio.immeta(path, exclude_applied=False)
+    np.testing.assert_array_equal(meta["palette"], want)
+
+
+def test_tifffile_shaped_metadata(tmp_path):
+    """A file tifffile writes as one shaped series (contiguous writes):
+    read whole by default, and file-level ``is_shaped`` plus the JSON of its
+    description (``shape``), as imageio's tifffile plugin gives them."""
+    tifffile = pytest.importorskip("tifffile")
+    data = np.arange(4 * 16 * 16 * 3, dtype=np.uint8).reshape(4, 16, 16, 3)
+    path = tmp_path / "c.tif"
+    with tifffile.TiffWriter(path) as tw:
+        for frame in data:
+            tw.write(frame, contiguous=True)
+    with tifffile.TiffFile(path) as t:
+        assert t.is_shaped and t.shaped_metadata[0]["shape"] == [4, 16, 16, 3]
+    meta = iio.immeta(path)
+    assert meta["is_shaped"] is True and meta["shape"] == [4, 16, 16, 3]
+    assert iio.immeta(path, index=..., page=1)["shape"] == [16, 16]  # a page's layout
+    np.testing.assert_array_equal(iio.imread(path), data)
+
+
+def test_tifffile_one_page_files(tmp_path):
+    """One page: ``index=None`` reads the page (a planar RGB page
+    interleaved, where tifffile's series is channel first)."""
+    tifffile = pytest.importorskip("tifffile")
+    planar = np.arange(3 * 5 * 6, dtype=np.uint8).reshape(3, 5, 6)
+    path = tmp_path / "planar.tif"
+    tifffile.imwrite(path, planar, photometric="rgb", planarconfig="separate")
+    np.testing.assert_array_equal(tifffile.imread(path), planar)
+    np.testing.assert_array_equal(iio.imread(path), planar.transpose(1, 2, 0))
+    np.testing.assert_array_equal(iio.imread(path, index=0), planar.transpose(1, 2, 0))
+    rgb = planar.transpose(1, 2, 0).copy()
+    path = tmp_path / "rgb.tif"
+    iio.imwrite(path, rgb)
+    np.testing.assert_array_equal(iio.imread(path), rgb)
+    np.testing.assert_array_equal(tifffile.imread(path), rgb)
+
+
+def test_pyav_stream_api(tmp_path):
+    """imageio's PyAV plugin calls ``init_video_stream``/``write_frame``
+    map to our ffmpeg writer's options; the video is checked with PyAV."""
+    av = pytest.importorskip("av")
+    path = tmp_path / "v.mp4"
+    rng = np.random.default_rng(5)
+    frames_ = rng.integers(0, 255, (12, 64, 96, 3), dtype=np.uint8)
+    with iio.imopen(path, "w", plugin="pyav") as f:
+        f.init_video_stream("libx264", fps=12, max_keyframe_interval=4, force_keyframes=True)
+        for frame in frames_:
+            f.write_frame(frame)
+    with av.open(str(path)) as c:
+        stream = c.streams.video[0]
+        assert stream.average_rate == 12
+        keys = [i for i, fr in enumerate(c.decode(stream)) if fr.key_frame]
+    assert len(keys) >= 3 and max(np.diff(keys)) <= 4
+    assert iio.improps(path, plugin="pyav").shape == (12, 64, 96, 3)
+    with iio.imopen(tmp_path / "w.mp4", "w", plugin="pyav") as f:
+        f.write_frame(frames_[0])
+        with pytest.raises(ValueError):
+            f.init_video_stream("libx264")

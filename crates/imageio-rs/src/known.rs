@@ -59,4 +59,15 @@ known! {
         reads: [".nii", ".nii.gz", ".gz"], writes: [".nii", ".nii.gz", ".gz"], schemes: [];
     "fits", "imageio-fits", "fits",
         reads: [".fits", ".fit", ".fts"], writes: [], schemes: [];
+    "dicom", "imageio-dicom", "dicom",
+        reads: [".dcm", ".dicom"], writes: [".dcm", ".dicom"], schemes: ["directory"];
+    "jxl", "imageio-jxl", "jxl",
+        reads: [".jxl"], writes: [".jxl"], schemes: [];
+    "heif", "imageio-heif", "heif",
+        reads: [".heic", ".heif", ".heics", ".heifs", ".hif", ".avif"], writes: [], schemes: [];
+    "raw", "imageio-raw", "raw",
+        reads: [".dng", ".cr2", ".nef", ".nrw", ".arw", ".srf", ".sr2", ".cr3", ".raf", ".orf", ".rw2"],
+        writes: [], schemes: [];
+    "psd", "imageio-psd", "psd",
+        reads: [".psd"], writes: [], schemes: [];
 }

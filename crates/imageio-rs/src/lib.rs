@@ -125,6 +125,27 @@ pub use imageio_nifti as nifti;
 #[cfg(feature = "fits")]
 pub use imageio_fits as fits;
 
+/// DICOM: single- and multi-frame files, rescale, spacing; a directory of
+/// slices as a volume with `dicom::read_series`; Secondary Capture writing.
+#[cfg(feature = "dicom")]
+pub use imageio_dicom as dicom;
+
+/// The jxl plugin.
+#[cfg(feature = "jxl")]
+pub use imageio_jxl as jxl;
+
+/// The heif plugin.
+#[cfg(feature = "heif")]
+pub use imageio_heif as heif;
+
+/// The raw plugin.
+#[cfg(feature = "raw")]
+pub use imageio_raw as raw;
+
+/// The psd plugin.
+#[cfg(feature = "psd")]
+pub use imageio_psd as psd;
+
 /// The README's example, compiled and run as a doctest.
 #[cfg(doctest)]
 #[doc = include_str!("../../../README.md")]

@@ -169,10 +169,17 @@ fn unreadable_files_fail_cleanly() {
     std::fs::write(&empty, b"").unwrap();
     assert!(imread(&empty).is_err());
 
-    assert_eq!(
-        imread(dir.path()).unwrap_err().kind(),
-        ErrorKind::InvalidInput
+    // A directory is no image file (the default plugins claim none; the
+    // dicom plugin reads a directory of slices as one series).
+    let e = imread(dir.path()).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidInput, "{e}");
+    let text = e.to_string();
+    assert!(text.contains("is a directory, not an image file"), "{e}");
+    assert!(
+        text.contains(&dir.path().display().to_string()),
+        "names the directory: {e}"
     );
+    assert!(improps(dir.path()).is_err());
 
     let png = imencode(&NdImage::from(gradient_rgb(64, 64)), ".png").unwrap();
     for cut in [9, 33, 60, png.len() / 2, png.len() - 13] {
@@ -620,4 +627,90 @@ fn sniffing_prefers_dedicated_plugins_and_bad_values_are_final() {
     .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::InvalidOption, "{e}");
     assert_eq!(e.plugin(), Some("tiff"), "{e}");
+}
+
+#[test]
+fn options_may_change_per_write_where_the_writer_reads_them_per_image() {
+    let dir = tmp();
+    let frame = |v: u8| NdImage::from(Array3::<u8>::from_elem((8, 8, 3), v));
+    let per = |k: &str, v: Value| {
+        let mut o = Metadata::new();
+        o.insert(k, v);
+        o
+    };
+
+    // GIF: each frame its own duration; the loop count is fixed at open.
+    let gif = dir.path().join("durations.gif");
+    let open = WriteOptions::new().option("loop", 3);
+    let mut w = imageio::ImageFile::open_write(&gif, &open).unwrap();
+    w.write_with_options(frame(10), false, &per("duration", Value::from(50.0)))
+        .unwrap();
+    w.write_with_options(frame(200), false, &per("duration", Value::from(230.0)))
+        .unwrap();
+    // Repeating the open value of a fixed option is fine ...
+    w.write_with_options(frame(90), false, &per("loop", Value::from(3)))
+        .unwrap();
+    // ... changing it is refused, naming what may change, and writes nothing.
+    let e = w
+        .write_with_options(frame(120), false, &per("loop", Value::from(0)))
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidOption, "{e}");
+    assert!(e.to_string().contains("\"loop\" is fixed"), "{e}");
+    assert!(e.to_string().contains("duration"), "{e}");
+    let e = w
+        .write_with_options(frame(120), false, &per("durration", Value::from(1.0)))
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidOption, "{e}");
+    w.close().unwrap();
+    let m = imageio::immeta(&gif).unwrap();
+    let durations: Vec<f64> = (0..3)
+        .map(|i| {
+            imageio::immeta_with(&gif, &ReadOptions::new().index(Index::At(i)))
+                .unwrap()
+                .get("duration")
+                .and_then(Value::as_float)
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(durations, [50.0, 230.0, 100.0], "{m:?}");
+    assert_eq!(
+        imread_with(&gif, &ReadOptions::new().index(Index::All))
+            .unwrap()
+            .shape(),
+        [3, 8, 8, 3]
+    );
+
+    // TIFF: the second page compressed, the first not.
+    let tif = dir.path().join("pages.tif");
+    let mut w = imageio::ImageFile::open_write(&tif, &WriteOptions::new()).unwrap();
+    w.write(frame(1)).unwrap();
+    w.write_with_options(frame(2), false, &per("compression", Value::from("lzw")))
+        .unwrap();
+    w.close().unwrap();
+    let compression = |i: usize| {
+        imageio::immeta_with(&tif, &ReadOptions::new().index(Index::At(i)))
+            .unwrap()
+            .get("compression")
+            .map(|v| format!("{v}"))
+    };
+    assert_ne!(compression(0), compression(1));
+    assert!(
+        compression(1).unwrap().to_lowercase().contains("lzw"),
+        "{:?}",
+        compression(1)
+    );
+    let both = imread_with(&tif, &ReadOptions::new().index(Index::All)).unwrap();
+    assert_eq!(
+        both,
+        NdImage::from(
+            imageio::ndarray::stack(
+                imageio::ndarray::Axis(0),
+                &[
+                    Array3::<u8>::from_elem((8, 8, 3), 1).view(),
+                    Array3::<u8>::from_elem((8, 8, 3), 2).view()
+                ]
+            )
+            .unwrap()
+        )
+    );
 }

@@ -39,6 +39,37 @@
 //! writers make) is read with one positioned read straight into the array
 //! ([`ReadRequest::random_access`]), no decoder involved.
 //!
+//! Series (the `series=N` read option), as tifffile's series model defines
+//! them: series N whole, shaped by its axes with
+//! the axes of length 1 left out (`Y` and `X` kept), exactly as
+//! `tifffile.imread(path, series=N)` returns it:
+//!
+//! - **OME-TIFF**: the OME-XML of the first page's ImageDescription (parsed
+//!   with [`roxmltree`], no DTD); one series per `Image` with planes in this
+//!   file; axes from `DimensionOrder` reversed (`XYCZT` → `TZCYX`) plus `S`
+//!   for samples; the planes from the `TiffData` elements (`IFD`,
+//!   `PlaneCount`/`NumPlanes`, `FirstZ/C/T`; planes named but not stored are
+//!   zeros, as in tifffile); `spacing` in the properties from
+//!   `PhysicalSizeZ/Y/X` for the spatial axes present (`spacing_axes`,
+//!   `spacing_units` in the metadata; `µm` unless the XML says otherwise);
+//!   `ome_type`, `time_increment`, `series_name`. Multi-file OME-TIFF and
+//!   modulo annotations are not supported (a clear error, resp. the plain
+//!   axes).
+//! - **ImageJ hyperstacks**: `ImageJ=` descriptions, axes `TZCYXS`
+//!   (`I` when the counts do not divide the images), `z_spacing`, and files
+//!   beyond 4 GiB with one directory read contiguously.
+//!
+//! - **tifffile's shaped files** (its JSON `{"shape": [...]}` description):
+//!   each series exactly that shape (no axis left out), axes `Q...YX`.
+//! - **Any other file**: tifffile's generic series, the pages grouped by
+//!   layout (`I`, `Y`, `X`[, `S`], length-1 axes left out); pages are
+//!   shaped as this plugin returns them (palettes expanded, planar samples
+//!   interleaved), so a file of like pages gives `Index::All`'s stack.
+//!
+//! The metadata names the series' `axes`, `series_shape`, `n_series` and
+//! `series_kind` (of `series=N`; without the option, of series 0 of files
+//! whose first description is OME-XML, ImageJ's or tifffile's JSON).
+//!
 //! Metadata per page: `description`, `software`, `datetime`, `resolution` +
 //! `resolution_unit` and `dpi`, `compression`, `predictor`, `photometric`,
 //! `planar_config`, `extra_samples`, `icc_profile`, `orientation` and a few
@@ -54,6 +85,16 @@
 //! `tile` (`256`, `[rows, columns]` or `"256x128"`, multiples of 16), in
 //! tiles cut and compressed here (the encoder has no tiles) and written
 //! through its directory encoder; edge tiles are padded with zeros.
+//!
+//! ImageJ hyperstacks (`imagej=true`): the whole N-D array in one write,
+//! axes from `axes` (a subsequence of `TZCYXS`) or tifffile's default (the
+//! last dimensions of `TZCYX`, `TZCYXS` for u8 ending in 3 or 4 samples),
+//! u8/u16/i16/f32 (RGB u8), one page per `T * Z * C` image in ImageJ's
+//! layout (uncompressed: the images back to back, then the directories),
+//! the first page with the ImageJ description written as tifffile writes it
+//! (`images=`, `channels=`, `slices=`, `frames=`, `hyperstack=true`,
+//! `mode=`, `loop=`, then `spacing=`, `unit=`, `finterval=` when given);
+//! `spacing` `[dz, dy, dx]` also sets X/YResolution.
 //!
 //! ## What the `tiff` crate does, and the directory code kept here
 //!
@@ -119,10 +160,14 @@
 mod ccitt;
 mod ifd;
 mod imagej;
+mod imagej_write;
 mod metadata;
+mod ome;
 mod page;
+mod parallel;
 mod read;
 mod samples;
+mod series;
 mod tile;
 mod write;
 
@@ -139,8 +184,9 @@ pub const READ_OPTIONS: &[OptionSpec] = &[OptionSpec::new(
     "series",
     OptionKind::Int,
     "",
-    "read series N whole, shaped by its axes as tifffile.imread(series=N) does (ImageJ \
-     hyperstacks: (T, Z, C, Y, X[, S]), the axes of size 1 left out; `axes` in the metadata)",
+    "read series N whole, shaped by its axes as tifffile.imread(series=N) does (OME-TIFF: one \
+     series per Image, axes from DimensionOrder; ImageJ hyperstacks: (T, Z, C, Y, X[, S])); \
+     the axes of size 1 left out; `axes` in the metadata",
 )];
 
 /// The options `write` accepts.
@@ -150,26 +196,30 @@ pub const WRITE_OPTIONS: &[OptionSpec] = &[
         OptionKind::Choice(&["none", "lzw", "deflate", "packbits"]),
         "none",
         "compression of the strips",
-    ),
+    )
+    .per_write(),
     OptionSpec::new(
         "predictor",
         OptionKind::Choice(&["none", "horizontal"]),
         "none",
         "horizontal differencing before compression (integer samples only)",
-    ),
+    )
+    .per_write(),
     OptionSpec::new(
         "description",
         OptionKind::Str,
         "",
         "ImageDescription tag of the page",
-    ),
-    OptionSpec::new("software", OptionKind::Str, "", "Software tag of the page"),
+    )
+    .per_write(),
+    OptionSpec::new("software", OptionKind::Str, "", "Software tag of the page").per_write(),
     OptionSpec::new(
         "dpi",
         OptionKind::FloatOrList,
         "",
         "resolution in dots per inch: one number or [x, y]",
-    ),
+    )
+    .per_write(),
     OptionSpec::new(
         "bigtiff",
         OptionKind::Bool,
@@ -182,6 +232,51 @@ pub const WRITE_OPTIONS: &[OptionSpec] = &[
         "",
         "write tiles of this size: N (square) or [rows, columns], multiples of 16 up to 65536; \
          unset: strips",
+    )
+    .per_write(),
+    OptionSpec::new(
+        "imagej",
+        OptionKind::Bool,
+        "false",
+        "write the array as one ImageJ hyperstack (pages in TZC order, ImageJ's description; \
+         u8, u16, i16, f32, RGB u8), as tifffile.imwrite(imagej=True) does",
+    ),
+    OptionSpec::new(
+        "axes",
+        OptionKind::Str,
+        "",
+        "imagej: the array's axes, a subsequence of TZCYXS; unset: the last dimensions of TZCYX \
+         (TZCYXS for u8 whose last dimension is 3 or 4), as tifffile",
+    ),
+    OptionSpec::new(
+        "spacing",
+        OptionKind::FloatOrList,
+        "",
+        "imagej: dz, [dy, dx] or [dz, dy, dx] (`spacing=` and X/YResolution)",
+    ),
+    OptionSpec::new(
+        "unit",
+        OptionKind::Str,
+        "",
+        "imagej: the unit of the spacing (`um`)",
+    ),
+    OptionSpec::new(
+        "finterval",
+        OptionKind::Float,
+        "",
+        "imagej: the frame interval in seconds",
+    ),
+    OptionSpec::new(
+        "imagej_mode",
+        OptionKind::Choice(&["grayscale", "composite", "color"]),
+        "grayscale",
+        "imagej: the display mode (`mode=`; not written for RGB unless given)",
+    ),
+    OptionSpec::new(
+        "loop",
+        OptionKind::Bool,
+        "",
+        "imagej: `loop=` of the description (false is written with frames)",
     ),
 ];
 

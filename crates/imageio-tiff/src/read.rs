@@ -13,7 +13,7 @@ use tiff::Directory;
 
 use crate::ccitt;
 use crate::ifd::{self, AccessLog, Chain, Format, Overlay};
-use crate::imagej::{self, Hyperstack};
+use crate::imagej;
 use crate::metadata;
 use crate::page::{Mode, Page, Plan};
 use crate::samples::{finish, RowCopy};
@@ -202,9 +202,9 @@ fn back_to_back(offsets: &[u64], counts: &[u64], strip: u64, total: u64) -> bool
 
 /// The plan shared by every page of a stack, when they all give the same
 /// shape and dtype (and are not empty).
-fn common_plan(pages: &[Page]) -> Option<Plan> {
+pub(crate) fn common_plan<'a>(pages: impl IntoIterator<Item = &'a Page>) -> Option<Plan> {
     let plans = pages
-        .iter()
+        .into_iter()
         .map(Page::plan)
         .collect::<Result<Vec<_>>>()
         .ok()?;
@@ -252,12 +252,12 @@ impl Seed {
 
 /// The read side of the plugin.
 pub(crate) struct Reader {
-    data: SharedBytes,
-    fmt: Format,
+    pub(crate) data: SharedBytes,
+    pub(crate) fmt: Format,
     chain: Chain,
-    limits: Limits,
+    pub(crate) limits: Limits,
     /// Reads the tags of any directory (through a bootstrap [`Overlay`]).
-    tags: Decoder<Overlay>,
+    pub(crate) tags: Decoder<Overlay>,
     pub(crate) log: Option<AccessLog>,
     /// Chunks decoded so far (tests).
     pub(crate) chunks_decoded: usize,
@@ -300,17 +300,17 @@ impl Reader {
         }
     }
 
-    fn count(&mut self) -> Result<usize> {
+    pub(crate) fn count(&mut self) -> Result<usize> {
         self.chain.count(&self.data)
     }
 
     /// The `tiff` crate's view of page `index`'s directory, for its tags.
-    fn tag_directory(&mut self, index: usize) -> Result<Directory> {
+    pub(crate) fn tag_directory(&mut self, index: usize) -> Result<Directory> {
         let off = self.offset(index)?;
         self.tags.read_directory(IfdPointer(off)).map_err(tiff_err)
     }
 
-    fn page(&mut self, index: usize) -> Result<Page> {
+    pub(crate) fn page(&mut self, index: usize) -> Result<Page> {
         let off = self.offset(index)?;
         let (entries, _) = ifd::read_entries(&self.data, self.fmt, off)?;
         let dir = self.tag_directory(index)?;
@@ -337,7 +337,23 @@ impl Reader {
         let out = raw.as_bytes_mut().expect("fresh arrays are contiguous");
         let l = Layout::new(page, &plan);
         let whole_rows = !l.tiled && !page.planar && plan.mode == Mode::Bytes;
-        if whole_rows && page.compression != CompressionMethod::None && l.per_plane() > 1 {
+        let fast = crate::parallel::applies(page, &plan);
+        let (data, log) = (&self.data, self.log.as_ref());
+        let done = fast.then(|| {
+            crate::parallel::decode(
+                data,
+                self.fmt.big_endian,
+                page,
+                &plan,
+                &mut dec,
+                &self.limits,
+                log,
+                out,
+            )
+        });
+        if let Some(n) = done.transpose()?.flatten() {
+            self.chunks_decoded += n;
+        } else if whole_rows && page.compression != CompressionMethod::None && l.per_plane() > 1 {
             self.decode_strips_in_parallel(page, &plan, &l, out)?;
         } else if whole_rows {
             self.decode_strips(&mut dec, &l, out)?;
@@ -497,7 +513,7 @@ impl Reader {
     }
 
     /// A `tiff` decoder positioned on `page`'s (synthetic) directory.
-    fn page_decoder(&self, page: &Page, plan: &Plan) -> Result<Decoder<Overlay>> {
+    pub(crate) fn page_decoder(&self, page: &Page, plan: &Plan) -> Result<Decoder<Overlay>> {
         let dir = page.directory(self.fmt, plan)?;
         let overlay = Overlay::new(self.data.clone(), dir, self.log.clone());
         Ok(Decoder::new(overlay)
@@ -628,8 +644,13 @@ impl Reader {
 
     /// Every page into one stack whose pages share `plan`: decoded in
     /// parallel (rayon), each straight into its slot, so the stack is never
-    /// held twice.
-    fn decode_stack(&mut self, pages: &[Page], plan: &Plan, limits: Limits) -> Result<NdImage> {
+    /// held twice. A `None` page (a plane a series lacks) stays zeros.
+    pub(crate) fn decode_stack(
+        &mut self,
+        pages: &[Option<Page>],
+        plan: &Plan,
+        limits: Limits,
+    ) -> Result<NdImage> {
         use rayon::prelude::*;
         let page_bytes = plan.shape.iter().product::<usize>() * plan.dtype.size();
         limits.check_alloc((page_bytes as u64).saturating_mul(pages.len() as u64))?;
@@ -652,129 +673,16 @@ impl Reader {
             .par_chunks_mut(page_bytes)
             .zip(pages.par_iter())
             .enumerate()
-            .map(|(i, (slot, page))| seed.decode_into(i, page, slot))
+            .map(|(i, (slot, page))| match page {
+                Some(page) => seed.decode_into(i, page, slot),
+                None => Ok(0),
+            })
             .sum::<Result<usize>>()?;
         self.chunks_decoded += chunks;
         Ok(stack)
     }
 
-    /// The ImageJ hyperstack the first page's description names, if any.
-    fn hyperstack(&mut self) -> Result<Option<Hyperstack>> {
-        let dir = self.tag_directory(0)?;
-        let desc = self
-            .tags
-            .read_directory_tags(&dir)
-            .find_tag(Tag::ImageDescription);
-        Ok(match desc {
-            Ok(Some(tiff::decoder::ifd::Value::Ascii(s))) => imagej::parse(&s),
-            _ => None,
-        })
-    }
-
-    /// The ImageJ hyperstack of series `n` (only 0 exists): an error for
-    /// other series and other files.
-    fn series(&mut self, n: usize) -> Result<Hyperstack> {
-        let h = self.hyperstack()?.ok_or_else(|| {
-            Error::unsupported(
-                "TIFF: the `series` option reads ImageJ hyperstacks only (this file has no \
-                 ImageJ description; OME-TIFF and tifffile's generic series are not supported)",
-            )
-        })?;
-        if n != 0 {
-            // An ImageJ file holds one series.
-            return Err(Error::index_out_of_range(n, Some(1)));
-        }
-        Ok(h)
-    }
-
-    /// Series `n` whole, shaped by its axes (`tifffile.imread(series=n)`):
-    /// its pages decoded into one stack, or, when the file holds fewer
-    /// pages than images (ImageJ's files beyond 4 GiB), the images read
-    /// contiguously from the first page's data.
-    fn read_series(&mut self, n: usize, limits: Limits) -> Result<NdImage> {
-        let h = self.series(n)?;
-        let first = self.page(0)?;
-        let plan = first.plan()?;
-        let shape = h.shape(&plan.shape);
-        self.limits.check_shape(&shape, plan.dtype)?;
-        limits.check_shape(&shape, plan.dtype)?;
-        let stack = if self.count()? >= h.images {
-            let pages = (0..h.images)
-                .map(|i| self.page(i))
-                .collect::<Result<Vec<_>>>()?;
-            let plan = common_plan(&pages).ok_or_else(|| {
-                Error::unsupported(
-                    "TIFF: the pages of the ImageJ hyperstack differ in shape or type",
-                )
-            })?;
-            self.decode_stack(&pages, &plan, limits)?
-        } else {
-            self.read_contiguous_images(&first, &plan, h.images)?
-        };
-        reshape(stack, &shape)
-    }
-
-    /// `images` uncompressed images stored back to back from the first
-    /// page's first strip (how ImageJ writes files beyond 4 GiB: one
-    /// directory, the description's image count).
-    fn read_contiguous_images(
-        &mut self,
-        page: &Page,
-        plan: &Plan,
-        images: usize,
-    ) -> Result<NdImage> {
-        let es = plan.raw.size();
-        let plain = page.compression == CompressionMethod::None
-            && page.tile.is_none()
-            && !page.planar
-            && plan.mode == Mode::Bytes
-            && !plan.byte_trick
-            && page.predictor <= Predictor::None.to_u16()
-            && page.bits as usize == es * 8
-            && plan.raw == plan.dtype
-            && plan.shape == page.raw_shape()
-            && matches!(
-                page.photometric(),
-                Some(PhotometricInterpretation::BlackIsZero | PhotometricInterpretation::RGB)
-            );
-        let ra = self.raw.clone();
-        let (Some(ra), true) = (ra, plain) else {
-            return Err(Error::unsupported(format!(
-                "TIFF: the ImageJ hyperstack names {images} images in fewer pages, and its \
-                 first page is not uncompressed contiguous data"
-            )));
-        };
-        let mut dec = self.page_decoder(page, plan)?;
-        let offset = dec
-            .get_tag_u64_vec(Tag::StripOffsets)
-            .map_err(tiff_err)?
-            .first()
-            .copied()
-            .ok_or_else(|| Error::decode("TIFF: the page has no StripOffsets"))?;
-        let mut shape = vec![images];
-        shape.extend_from_slice(&plan.shape);
-        let mut img = ra.read_array_at(offset, &shape, plan.raw, &self.limits)?;
-        if self.fmt.big_endian != cfg!(target_endian = "big") && es > 1 {
-            let bytes = img
-                .as_bytes_mut()
-                .ok_or_else(|| Error::internal("a new array is contiguous"))?;
-            bytes.chunks_exact_mut(es).for_each(<[u8]>::reverse);
-        }
-        self.chunks_decoded += 1;
-        Ok(img)
-    }
-
-    /// The properties of series `n`, without decoding.
-    fn series_properties(&mut self, n: usize) -> Result<ImageProperties> {
-        let h = self.series(n)?;
-        // `spacing` stays the page's (dy, dx); the slice spacing is in the
-        // metadata (`z_spacing`).
-        let mut p = self.properties_of(0)?;
-        p.shape = h.shape(&p.shape);
-        Ok(p)
-    }
-
-    fn properties_of(&mut self, index: usize) -> Result<ImageProperties> {
+    pub(crate) fn properties_of(&mut self, index: usize) -> Result<ImageProperties> {
         let plan = self.page(index)?.plan()?;
         let mut p = ImageProperties::new(plan.shape, plan.dtype);
         let dir = self.tag_directory(index)?;
@@ -814,8 +722,10 @@ impl imageio_core::plugin::Reader for Reader {
             return self.read_series(n, limits);
         }
         let n = self.count()?;
-        let pages = (0..n).map(|i| self.page(i)).collect::<Result<Vec<_>>>()?;
-        match common_plan(&pages) {
+        let pages = (0..n)
+            .map(|i| self.page(i).map(Some))
+            .collect::<Result<Vec<_>>>()?;
+        match common_plan(pages.iter().flatten()) {
             Some(plan) => self.decode_stack(&pages, &plan, limits),
             None => read_in_turn(|i| self.read(i, options), limits),
         }
@@ -828,7 +738,7 @@ impl imageio_core::plugin::Reader for Reader {
         }
     }
 
-    fn metadata(&mut self, index: Option<usize>, _options: &Options) -> Result<Metadata> {
+    fn metadata(&mut self, index: Option<usize>, options: &Options) -> Result<Metadata> {
         let mut m = Metadata::new();
         m.insert("format", "TIFF");
         m.insert(
@@ -843,22 +753,16 @@ impl imageio_core::plugin::Reader for Reader {
                 m.insert("n_pages", n);
             }
         }
-        // The series' axes: what the first page's description says, when it
-        // is ImageJ's (a page that cannot be described adds nothing).
-        let first = self.page(0).and_then(|p| p.plan());
-        if let (Ok(Some(h)), Ok(plan)) = (self.hyperstack(), first) {
-            m.insert("axes", h.axes(plan.shape.len()));
-            m.insert("imagej_images", h.images);
-            if let Some(dz) = h.z_spacing {
-                m.insert("z_spacing", dz);
-            }
-        }
+        // The series' axes, shape and physical sizes (OME-XML or ImageJ):
+        // of the `series` asked for, else of the first.
+        let asked = imagej::series_option(options)?;
+        self.insert_series_metadata(asked.unwrap_or(0), asked.is_some(), &mut m);
         Ok(m)
     }
 }
 
 /// The same samples in another shape of the same size.
-fn reshape(img: NdImage, shape: &[usize]) -> Result<NdImage> {
+pub(crate) fn reshape(img: NdImage, shape: &[usize]) -> Result<NdImage> {
     imageio_core::with_dtype!(img.dtype(), T => {
         let a = img.into_array::<T>()?;
         let a = a

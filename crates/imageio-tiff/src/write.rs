@@ -33,6 +33,9 @@ pub(crate) struct PageOptions {
     pub dpi: Option<(f64, f64)>,
     /// `(rows, columns)` of a tile: a tiled page ([`crate::tile`]).
     pub tile: Option<(u32, u32)>,
+    /// `(dy, dx)`: X/YResolution of 1/dx and 1/dy with no unit (ImageJ's
+    /// pixel size, [`crate::imagej_write`]).
+    pub pixel_size: Option<(f64, f64)>,
 }
 
 pub(crate) fn enc_err(e: tiff::TiffError) -> Error {
@@ -80,6 +83,7 @@ fn page_options(options: &Options) -> Result<PageOptions> {
         software: s("software"),
         dpi,
         tile: crate::tile::tile_option(options)?,
+        pixel_size: None,
     })
 }
 
@@ -92,6 +96,19 @@ fn rational(v: f64) -> Rational {
     };
     Rational {
         n: (v * d as f64).round() as u32,
+        d,
+    }
+}
+
+/// A rational close to `v` with the largest power-of-ten denominator (up
+/// to 10^6) that keeps the numerator in 32 bits.
+fn fine_rational(v: f64) -> Rational {
+    let mut d = 1_000_000u32;
+    while d > 1 && v * d as f64 >= u32::MAX as f64 {
+        d /= 10;
+    }
+    Rational {
+        n: (v * d as f64).round().min(u32::MAX as f64) as u32,
         d,
     }
 }
@@ -127,6 +144,14 @@ where
     }
     if let Some(s) = &o.software {
         e.write_tag(Tag::Software, s.as_str()).map_err(enc_err)?;
+    }
+    if let Some((dy, dx)) = o.pixel_size {
+        e.write_tag(Tag::ResolutionUnit, ResolutionUnit::None.to_u16())
+            .map_err(enc_err)?;
+        e.write_tag(Tag::XResolution, fine_rational(1.0 / dx))
+            .map_err(enc_err)?;
+        e.write_tag(Tag::YResolution, fine_rational(1.0 / dy))
+            .map_err(enc_err)?;
     }
     if let Some((x, y)) = o.dpi {
         e.write_tag(Tag::ResolutionUnit, ResolutionUnit::Inch.to_u16())
@@ -276,15 +301,19 @@ impl TiffWriter {
     }
 }
 
-impl Writer for TiffWriter {
-    fn write(&mut self, image: &NdImage, options: &Options) -> Result<()> {
-        let o = page_options(options)?;
+impl TiffWriter {
+    /// One page with the options `o` (`explicit`: the `bigtiff` option).
+    fn write_one(
+        &mut self,
+        image: &NdImage,
+        o: &PageOptions,
+        explicit: Option<bool>,
+    ) -> Result<()> {
         if self.enc.is_none() {
             let w = self
                 .output
                 .take()
                 .ok_or_else(|| Error::invalid_input("the TIFF file is already closed"))?;
-            let explicit = options.get("bigtiff").and_then(Value::as_bool);
             let bytes = self.batch_bytes.max(image.nbytes() as u64);
             let big = choose_bigtiff(explicit, bytes);
             self.enc = Some(if big {
@@ -296,14 +325,76 @@ impl Writer for TiffWriter {
         // On error the encoder is dropped: the write request fails as a whole
         // and the target is left untouched.
         self.enc = Some(match self.enc.take().expect("set above") {
-            Enc::Std(e) => Enc::Std(write_page(e, image, &o)?),
-            Enc::Big(e) => Enc::Big(write_page(e, image, &o)?),
+            Enc::Std(e) => Enc::Std(write_page(e, image, o)?),
+            Enc::Big(e) => Enc::Big(write_page(e, image, o)?),
         });
         self.pages += 1;
         Ok(())
     }
 
+    /// The whole array as an ImageJ hyperstack ([`crate::imagej_write`]):
+    /// one call, classic TIFF.
+    fn write_hyperstack(&mut self, image: &NdImage, options: &Options) -> Result<()> {
+        if self.pages > 0 {
+            return Err(Error::invalid_input(
+                "TIFF: an ImageJ hyperstack is written whole, in one call",
+            ));
+        }
+        let h = crate::imagej_write::prepare(image, options)?;
+        let big = options.get("bigtiff").and_then(Value::as_bool);
+        if big == Some(true) || image.nbytes() as u64 > AUTO_BIGTIFF_BYTES {
+            return Err(Error::unsupported(
+                "TIFF: ImageJ hyperstacks are classic TIFF (ImageJ reads no BigTIFF): under 4 GiB",
+            ));
+        }
+        let mut o = page_options(options)?;
+        if h.pixel_size.is_some() && o.dpi.is_some() {
+            return Err(Error::invalid_option(
+                "imagej: give the pixel size by `spacing` or `dpi`, not both",
+            ));
+        }
+        o.pixel_size = h.pixel_size;
+        if o.compression == Compression::Uncompressed {
+            // ImageJ's own layout: the images back to back after the
+            // header, then the directories (what ImageJ and tifffile write,
+            // and what both read as one contiguous block).
+            if self.enc.is_none() {
+                let w = self
+                    .output
+                    .take()
+                    .ok_or_else(|| Error::invalid_input("the TIFF file is already closed"))?;
+                self.enc = Some(Enc::Std(TiffEncoder::new(w).map_err(enc_err)?));
+            }
+            let Some(Enc::Std(enc)) = self.enc.as_mut() else {
+                return Err(Error::internal("TIFF: an ImageJ file is classic TIFF"));
+            };
+            crate::imagej_write::write_contiguous(enc, image, &h, &o)?;
+            self.pages += h.shape[0];
+            return Ok(());
+        }
+        for i in 0..h.shape[0] {
+            o.description = (i == 0).then(|| h.description.clone());
+            let page = crate::imagej_write::page(image, &h.shape, i)?;
+            self.write_one(&page, &o, Some(false))?;
+        }
+        Ok(())
+    }
+}
+
+impl Writer for TiffWriter {
+    fn write(&mut self, image: &NdImage, options: &Options) -> Result<()> {
+        if crate::imagej_write::wanted(options)? {
+            return self.write_hyperstack(image, options);
+        }
+        let o = page_options(options)?;
+        let explicit = options.get("bigtiff").and_then(Value::as_bool);
+        self.write_one(image, &o, explicit)
+    }
+
     fn write_batch(&mut self, images: &NdImage, options: &Options) -> Result<()> {
+        if crate::imagej_write::wanted(options)? {
+            return self.write_hyperstack(images, options);
+        }
         self.batch_bytes = images.nbytes() as u64;
         let n = images.shape().first().copied().unwrap_or(0);
         for i in 0..n {

@@ -4,6 +4,7 @@
 
 use std::ptr::{null_mut, NonNull};
 
+use imageio_core::canvas::{Coverage, Dispose};
 use imageio_core::plugin::{ReadRequest, Reader, MAX_IMAGES};
 use imageio_core::{
     keys, DType, Error, ImageProperties, Limits, Metadata, NdImage, Options, Result, SharedBytes,
@@ -37,13 +38,6 @@ fn status_message(status: sys::VP8StatusCode) -> &'static str {
         S::VP8_STATUS_USER_ABORT => "aborted",
         S::VP8_STATUS_NOT_ENOUGH_DATA => "the file is truncated",
     }
-}
-
-/// How a frame leaves the canvas for the next one.
-#[derive(Clone, Copy, Debug, PartialEq)]
-enum Dispose {
-    Keep,
-    Background,
 }
 
 /// One frame of an animation, as its ANMF header says.
@@ -274,41 +268,12 @@ impl Info {
     }
 }
 
-/// The transparency rule of ARCHITECTURE.md over the frame headers: the
-/// canvas (transparent black before the first frame and where a frame is
-/// disposed to background) can show transparency when a frame is drawn
-/// while part of it is unpainted and that frame does not cover the
-/// unpainted part or may hold transparent pixels, or when a frame that may
-/// hold transparent pixels is drawn without blending. The last frame's
-/// disposal is never shown.
+/// The transparency rule (`imageio_core::canvas`) over the frame headers.
 fn canvas_shows_transparency(width: u64, height: u64, frames: &[FrameHead]) -> bool {
-    type Area = (u64, u64, u64, u64);
-    let mut hole: Option<Area> = Some((0, 0, width, height));
-    let mut pending: Option<Area> = None;
-    for f in frames {
-        if let Some(area) = pending.take() {
-            hole = Some(area);
-        }
-        let (x, y, w, h) = f.area;
-        let (x0, y0) = (x.min(width), y.min(height));
-        let (x1, y1) = ((x + w).min(width), (y + h).min(height));
-        let area = (x1 > x0 && y1 > y0).then_some((x0, y0, x1, y1));
-        if f.alpha && f.replace && area.is_some() {
-            return true;
-        }
-        if let Some(hl) = hole {
-            let covered =
-                area.is_some_and(|a| a.0 <= hl.0 && a.1 <= hl.1 && a.2 >= hl.2 && a.3 >= hl.3);
-            if f.alpha || !covered {
-                return true;
-            }
-        }
-        hole = None;
-        if f.dispose == Dispose::Background {
-            pending = area;
-        }
-    }
-    false
+    let mut cov = Coverage::new(width, height);
+    frames
+        .iter()
+        .any(|f| cov.frame(f.area, f.alpha, f.replace, f.dispose))
 }
 
 /// libwebp's animation decoder over the reader's bytes, with the index of

@@ -167,14 +167,107 @@ fn reads_table(rows: &[Row]) -> String {
         );
     }
     if !logs.is_empty() {
-        let g = (logs.iter().sum::<f64>() / logs.len() as f64).exp();
+        let v = Verdict::of(rows);
         let _ = writeln!(
             s,
-            "\nGeometric mean of the ratios over {} files: **{g:.2}** (target ≤ 0.70).",
-            logs.len()
+            "\nGeometric mean of the ratios over {} files: **{:.2}** (target ≤ {GEO_MEAN_TARGET:.2}).",
+            v.files, v.geo_mean
+        );
+        if let Some((file, q)) = v.worst {
+            let _ = writeln!(s, "Worst file: `{file}` at **{q:.2}**.");
+        }
+        let _ = writeln!(
+            s,
+            "Files above 1.0 (slower than the fastest peer): {}.",
+            v.above_list("`")
         );
     }
     s
+}
+
+/// The target for the geometric mean of ours / the fastest peer.
+pub const GEO_MEAN_TARGET: f64 = 0.70;
+
+/// What the reads table says against its targets: the geometric mean of the
+/// ratios, the worst file, and every file above 1.0 (slower than the fastest
+/// peer that returns the same data).
+pub struct Verdict<'a> {
+    /// Files with a ratio.
+    pub files: usize,
+    /// Geometric mean of their ratios (NaN without files).
+    pub geo_mean: f64,
+    /// The file with the largest ratio.
+    pub worst: Option<(&'a str, f64)>,
+    /// Files whose ratio is above 1.0, worst first.
+    pub above: Vec<(&'a str, f64)>,
+}
+
+impl<'a> Verdict<'a> {
+    /// The verdict on the rows of one run.
+    pub fn of(rows: &'a [Row]) -> Verdict<'a> {
+        let mut ratios: Vec<(&str, f64)> = rows
+            .iter()
+            .filter_map(|r| r.ratio().map(|q| (r.file, q)))
+            .collect();
+        ratios.sort_by(|a, b| b.1.total_cmp(&a.1));
+        let logs: f64 = ratios.iter().map(|(_, q)| q.ln()).sum();
+        Verdict {
+            files: ratios.len(),
+            geo_mean: (logs / ratios.len() as f64).exp(),
+            worst: ratios.first().copied(),
+            above: ratios.iter().copied().filter(|(_, q)| *q > 1.0).collect(),
+        }
+    }
+
+    /// Whether every target is met: no file above 1.0, the mean at or
+    /// below [`GEO_MEAN_TARGET`].
+    pub fn met(&self) -> bool {
+        self.files > 0 && self.above.is_empty() && self.geo_mean <= GEO_MEAN_TARGET
+    }
+
+    /// The files above 1.0 with their ratios, `quote` around each name, or
+    /// "none".
+    fn above_list(&self, quote: &str) -> String {
+        if self.above.is_empty() {
+            return "none".into();
+        }
+        self.above
+            .iter()
+            .map(|(f, q)| format!("{quote}{f}{quote} {q:.2}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// The verdict in a few lines for the terminal.
+    pub fn summary(&self) -> String {
+        if self.files == 0 {
+            return "xtask bench: no file has a ratio (every row skipped or without a peer)".into();
+        }
+        let mean = if self.geo_mean <= GEO_MEAN_TARGET {
+            "met"
+        } else {
+            "MISSED"
+        };
+        let mut s = format!(
+            "xtask bench: geometric mean of ours / the fastest peer over {} files: {:.2} \
+             (target ≤ {GEO_MEAN_TARGET:.2}: {mean})",
+            self.files, self.geo_mean
+        );
+        if let Some((file, q)) = self.worst {
+            let _ = write!(s, "\nxtask bench: worst file: {file} at {q:.2}");
+        }
+        let _ = write!(
+            s,
+            "\nxtask bench: files above 1.0: {}{}",
+            self.above_list(""),
+            if self.above.is_empty() {
+                ""
+            } else {
+                " (ABOVE the fastest peer)"
+            }
+        );
+        s
+    }
 }
 
 /// The "Writing, side by side" section.
@@ -417,6 +510,80 @@ mod tests {
             "| JPEG | `quality=75` (4:2:0, the default) | n/a (no jpeg plugin) \
              | `quality=75, subsampling=2` (4:2:0) | - | - | - | - / - | - |"
         );
+    }
+
+    /// Rows of `(file, ours, fastest peer)` in seconds, one skipped.
+    fn timed_rows(times: &[(&'static str, f64, f64)]) -> Vec<Row> {
+        let e = Entry {
+            file: "skipped.mp4",
+            kind: Kind::Npy,
+            raw: false,
+            what: "x",
+            gen: Gen::Copy("photo_rgb8"),
+        };
+        let mut rows = vec![Row::skipped(&e, "no plugin".into())];
+        for &(file, ours, peer) in times {
+            let mut r = Row::skipped(&e, String::new());
+            r.skipped = None;
+            r.file = file;
+            r.ours_s = ours;
+            r.peers = vec![
+                crate::bench::reads::PeerResult {
+                    name: "fast".into(),
+                    median_s: peer,
+                    excluded: None,
+                },
+                crate::bench::reads::PeerResult {
+                    name: "other data".into(),
+                    median_s: peer / 10.0,
+                    excluded: Some("returns uint8".into()),
+                },
+            ];
+            rows.push(r);
+        }
+        rows
+    }
+
+    #[test]
+    fn the_verdict_names_the_mean_the_worst_file_and_those_above_one() {
+        let rows = timed_rows(&[
+            ("a.png", 0.5, 1.0),
+            ("b.jpg", 1.6, 1.0),
+            ("c.tif", 1.1, 1.0),
+        ]);
+        let v = Verdict::of(&rows);
+        assert_eq!(v.files, 3);
+        assert!((v.geo_mean - (0.5f64 * 1.6 * 1.1).powf(1.0 / 3.0)).abs() < 1e-12);
+        assert_eq!(v.worst, Some(("b.jpg", 1.6)));
+        assert_eq!(v.above, [("b.jpg", 1.6), ("c.tif", 1.1)]);
+        assert!(!v.met());
+        let t = reads_table(&rows);
+        assert!(t.contains("over 3 files: **0.96** (target ≤ 0.70)."), "{t}");
+        assert!(t.contains("Worst file: `b.jpg` at **1.60**."), "{t}");
+        assert!(
+            t.contains(
+                "Files above 1.0 (slower than the fastest peer): `b.jpg` 1.60, `c.tif` 1.10."
+            ),
+            "{t}"
+        );
+        let s = v.summary();
+        assert!(
+            s.contains("over 3 files: 0.96 (target ≤ 0.70: MISSED)"),
+            "{s}"
+        );
+        assert!(s.contains("worst file: b.jpg at 1.60"), "{s}");
+        assert!(
+            s.contains("files above 1.0: b.jpg 1.60, c.tif 1.10 (ABOVE"),
+            "{s}"
+        );
+
+        let rows = timed_rows(&[("a.png", 0.5, 1.0), ("b.jpg", 0.6, 1.0)]);
+        let v = Verdict::of(&rows);
+        assert!(v.met());
+        assert!(v.summary().contains("(target ≤ 0.70: met)"));
+        assert!(v.summary().contains("files above 1.0: none"));
+        assert!(reads_table(&rows).contains("slower than the fastest peer): none."));
+        assert!(!Verdict::of(&rows[..1]).met());
     }
 
     #[test]

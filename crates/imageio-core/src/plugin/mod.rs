@@ -66,9 +66,10 @@ pub use crate::convert::{channels_of, convert_mode, shape_after_mode};
 pub use crate::keys;
 pub use crate::limits::MAX_IMAGES;
 pub use crate::registry::{
-    conflicts, plugin_by_name, plugins, read_candidates, routes, write_candidates, Route, RouteKey,
+    conflicts, plugin_by_name, plugins, read_candidates, routes, unlinked_plugins,
+    write_candidates, Route, RouteKey,
 };
-pub use crate::request::{Output, ReadRequest, WriteRequest, FIRST_BYTES};
+pub use crate::request::{Output, ReadRequest, WriteRequest, DIRECTORY_SCHEME, FIRST_BYTES};
 pub use crate::value::{dpi_option, validate_options, OptionKind, OptionSpec, DPI_OPTION_HELP};
 pub use crate::{inventory, with_dtype, with_ndimage};
 pub use formats::*;

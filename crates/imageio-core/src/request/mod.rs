@@ -6,7 +6,7 @@
 mod read;
 mod write;
 
-pub use read::ReadRequest;
+pub use read::{ReadRequest, DIRECTORY_SCHEME};
 pub(crate) use write::{sync_parent, temp_builder, temp_prefix};
 pub use write::{Output, WriteRequest};
 

@@ -61,6 +61,11 @@ impl std::fmt::Debug for ReadRequest {
     }
 }
 
+/// The URI scheme a directory is read under: a plugin whose format claims
+/// it reads a directory as one resource (its target is the directory's
+/// path), as DICOM series are read.
+pub const DIRECTORY_SCHEME: &str = "directory";
+
 impl ReadRequest {
     /// Opens `uri` for reading. A missing file fails here, once, before any
     /// plugin is asked. `extension` overrides the one of the URI.
@@ -79,6 +84,16 @@ impl ReadRequest {
             let mut req = ReadRequest::from_source(name, ext, None, limits, None)?;
             req.scheme = Some((scheme, target));
             return Ok(req);
+        }
+        if let Uri::Path(p) = &uri {
+            // A directory is a resource without bytes, like a scheme's: the
+            // plugin that claims the `directory` scheme (a series of slices
+            // read as one volume) opens it by its path.
+            if std::fs::metadata(p).is_ok_and(|m| m.is_dir()) {
+                let mut req = ReadRequest::from_source(name, ext, None, limits, None)?;
+                req.scheme = Some((DIRECTORY_SCHEME, p.to_string_lossy().into_owned()));
+                return Ok(req);
+            }
         }
         let mut path = None;
         let mut spill = None;
@@ -210,7 +225,7 @@ impl ReadRequest {
         self.scheme.as_ref().map(|(s, _)| *s)
     }
     /// What a scheme names: the standard image's name (`"testpattern"`), the
-    /// device (`"<video0>"`).
+    /// device (`"<video0>"`), the directory's path (scheme `"directory"`).
     pub fn target(&self) -> Option<&str> {
         self.scheme.as_ref().map(|(_, t)| t.as_str())
     }

@@ -7,7 +7,22 @@ and semantics.
   APNG or a video; the first image otherwise).
 - ``plugin``: ours (``png``, ``gif``, ``jpeg``, ``tiff``, ``npy``, ``pdf``,
   ``ffmpeg``, ``pillowlike``, ``standard``) or imageio's (``pillow``,
-  ``tifffile``, ``pyav``, ``opencv``, ``npz``), mapped to ours.
+  ``tifffile``, ``pyav``, ``opencv``, ``npz``), mapped to ours (``pillow``
+  is ``pillowlike``, except for GIF: our ``gif`` plugin, which takes
+  Pillow's ``palettesize``/``bits``).
+- TIFF, as imageio's tifffile plugin: ``index=None`` reads series 0 whole
+  when the tiff plugin finds series in a file of several pages (OME-TIFF,
+  ImageJ hyperstacks, tifffile's shaped and generic series;
+  ``imopen(path, "w", imagej=True)`` writes one), else the first page (a
+  planar RGB page interleaved, where tifffile's series is channel first);
+  an int ``index`` is a page (tifffile: a series); ``page=``/``key=`` pick
+  a page, ``series=`` a series; ``resolution=`` (numbers or rationals,
+  ``resolutionunit``) is written as ``dpi``; the metadata has tifffile's
+  ``resolution`` tuple, ``resolution_unit`` code, ``is_imagej``,
+  ``is_ome``, ``is_shaped`` and ``ome``.
+- imageio's Pillow plugin extras: ``exif=`` a ``PIL.Image.Exif``,
+  ``get_meta()``, EXIF tags by Pillow's names in the metadata; its PyAV
+  plugin's ``init_video_stream``/``write_frame``.
 - ``**kwargs`` are the plugin's options; an unknown one raises ``TypeError``
   naming the options the plugin takes. ``mode`` (``"L"``, ``"LA"``,
   ``"RGB"``, ``"RGBA"``) converts what a read returns, as Pillow's does.
@@ -53,6 +68,15 @@ PLUGIN_ALIASES: Dict[str, Optional[str]] = {
     "NPZ": "npy",
 }
 
+#: imageio's plugin names served by another of our plugins for some
+#: extensions: GIF through imageio's Pillow plugin is our dedicated GIF
+#: plugin (per-frame palettes, ``palette_size``, durations, loop count),
+#: which the general-purpose one does not match.
+_ALIAS_BY_EXTENSION: Dict[Tuple[str, str], str] = {
+    ("pillow", ".gif"): "gif",
+    ("PIL", ".gif"): "gif",
+}
+
 #: Pillow's colour modes that the core converts to.
 _MODES = {"L", "LA", "RGB", "RGBA"}
 
@@ -60,6 +84,18 @@ _FORMAT_HINT_DEPRECATION = (
     "The usage of `format_hint` is deprecated and will be removed in ImageIO "
     "v3. Use `extension` to select a file extension instead."
 )
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Whether two option values are equal (arrays compared whole)."""
+    if a is b:
+        return True
+    try:
+        if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+            return bool(np.array_equal(a, b))
+        return bool(a == b)
+    except (TypeError, ValueError):
+        return False
 
 
 @dataclass
@@ -114,6 +150,16 @@ def _plugin_name(plugin: Optional[str]) -> Optional[str]:
     return plugin
 
 
+def _plugin_for(plugin: Optional[str], ext: Optional[str]) -> Optional[str]:
+    """Our plugin for imageio's ``plugin`` serving a resource with extension
+    ``ext`` (see ``_ALIAS_BY_EXTENSION``), else ``_plugin_name(plugin)``."""
+    if isinstance(plugin, str) and ext:
+        special = _ALIAS_BY_EXTENSION.get((plugin, ext.lower()))
+        if special is not None:
+            return special
+    return _plugin_name(plugin)
+
+
 def _check_extension(value: Optional[str], what: str) -> Optional[str]:
     if value is None:
         return None
@@ -147,6 +193,15 @@ def _name_extension(name: Any) -> Optional[str]:
         if ext:
             return ext
     return None
+
+
+def _uri_extension(uri: Any) -> Optional[str]:
+    """The extension of a path, a URL or a file object's name, if any."""
+    if isinstance(uri, os.PathLike):
+        uri = os.fspath(uri)
+    if isinstance(uri, bytes) or not isinstance(uri, str):
+        return _name_extension(getattr(uri, "name", None))
+    return os.path.splitext(uri.split("?")[0])[1] or None
 
 
 def _read_source(uri: Any) -> Tuple[Any, Optional[str]]:
@@ -284,10 +339,103 @@ def _fix_metadata(meta: Dict[str, Any], plugin: str) -> Dict[str, Any]:
         code = _TIFF_COMPRESSION_CODES.get(meta["compression"].lower())
         if code is not None:
             meta["compression"] = code
+    if plugin == "tiff":
+        # tifffile's forms: a tuple, and the ResolutionUnit tag's code.
+        if isinstance(meta.get("resolution"), list):
+            meta["resolution"] = tuple(meta["resolution"])
+        unit = meta.get("resolution_unit")
+        if isinstance(unit, str) and unit.lower() in _TIFF_UNITS:
+            meta["resolution_unit"] = _TIFF_UNITS[unit.lower()]
+        if "n_series" in meta:
+            # tifffile's file flags for the series kinds our plugin knows.
+            kind = meta.get("series_kind")
+            meta.setdefault("is_imagej", kind == "imagej")
+            meta.setdefault("is_ome", kind == "ome")
+            meta.setdefault("is_shaped", kind == "shaped")
+            if kind == "ome" and isinstance(meta.get("description"), str):
+                # tifffile's `ome_metadata`: the OME-XML of the first page.
+                meta.setdefault("ome", meta["description"])
+    if plugin in _PILLOW_FORMATS and isinstance(meta.get("exif"), (bytes, bytearray)):
+        for key, value in _exif_tags(meta["exif"]).items():
+            meta.setdefault(key, value)
     if plugin == "ffmpeg" and "duration_s" in meta:
         # PyAV's keys: duration in seconds.
         meta["duration"] = meta["duration_s"]
     return meta
+
+
+#: TIFF ResolutionUnit codes by tifffile's names and ours.
+_TIFF_UNITS = {"none": 1, "inch": 2, "centimeter": 3, "cm": 3}
+
+
+def _rational(v: Any) -> float:
+    """A tifffile resolution value: a number or a (numerator, denominator)."""
+    if isinstance(v, (tuple, list)):
+        if len(v) != 2:
+            raise ValueError(f"a rational resolution is (numerator, denominator), not {v!r}")
+        return float(v[0]) / float(v[1])
+    return float(v)
+
+
+def _tiff_dpi(resolution: Any, unit: Any) -> list:
+    """tifffile's ``resolution`` (``(x, y)``, each a number or a rational
+    pair; or ``(x, y, unit)``) and ``resolutionunit`` as our ``dpi``.
+    Our TIFF writer stores inches: centimetres are converted."""
+    res = list(resolution) if isinstance(resolution, (tuple, list)) else [resolution]
+    if len(res) == 3 and unit is None:
+        res, unit = res[:2], res[2]
+    if len(res) == 1:
+        res = res * 2
+    if len(res) != 2:
+        raise ValueError(f"resolution takes (x, y), not {resolution!r}")
+    x, y = (_rational(v) for v in res)
+    code = unit
+    if unit is not None and not isinstance(unit, (int, np.integer)):
+        code = _TIFF_UNITS.get(str(getattr(unit, "name", unit)).lower())
+    if unit is None or code == 2:
+        return [x, y]
+    if code == 3:
+        return [x * 2.54, y * 2.54]
+    raise ValueError(
+        f"resolutionunit={unit!r}: our TIFF writer stores the resolution in inches (or "
+        "centimetres, converted); a unitless resolution is not written"
+    )
+
+
+def _exif_tags(exif: bytes) -> Dict[str, Any]:
+    """The base IFD's EXIF tags by Pillow's names, as imageio's Pillow
+    plugin puts them in the metadata; empty without Pillow."""
+    try:
+        from PIL import ExifTags, Image
+    except ImportError:
+        return {}
+    parsed = Image.Exif()
+    try:
+        parsed.load(bytes(exif))
+    except Exception:  # a malformed EXIF block: no tags, as Pillow gives
+        return {}
+    tags = {ExifTags.TAGS.get(k, "unknown"): v for k, v in dict(parsed).items()}
+    tags.pop("unknown", None)
+    return tags
+
+
+def _shaped_metadata(description: Optional[str]) -> Dict[str, Any]:
+    """The JSON dict of a tifffile shaped file's first description (empty
+    when it is not one)."""
+    import json
+
+    try:
+        parsed = json.loads(description) if description else None
+    except ValueError:
+        return {}
+    return parsed if isinstance(parsed, dict) else {}
+
+
+#: tifffile's read-call keywords that select a page (for our tiff plugin).
+_TIFF_CALL_KEYS = ("page", "key")
+
+#: Our plugins whose formats imageio reads with Pillow (EXIF tags flattened).
+_PILLOW_FORMATS = {"pillowlike", "png", "jpeg", "webp", "gif"}
 
 
 class ImageResource:
@@ -317,12 +465,19 @@ class ImageResource:
         self._io_mode = io_mode[0]
         self._plugin = _plugin_name(plugin)
         self._extension = _extension(extension, format_hint)
+        self._plugin = _plugin_for(plugin, self._extension or _uri_extension(uri))
+        self._plugin_asked = plugin
         self._kwargs = kwargs
         self._file = None
         self._sink = None
         self._default_all: Optional[bool] = None
         self.result: Optional[bytes] = None
+        self._call: Dict[str, Any] = {}
+        self._series: Optional[bool] = None
         if self._io_mode == "r":
+            # tifffile's page selection is an argument of each read, not an
+            # option of the plugin.
+            self._call = {k: kwargs.pop(k) for k in _TIFF_CALL_KEYS if kwargs.get(k) is not None}
             self._source, name_ext = _read_source(uri)
             if self._extension is None:
                 self._extension = name_ext
@@ -431,19 +586,24 @@ class ImageResource:
         )
 
     def _writer(self, options: Dict[str, Any]):
-        """The write handle; the plugin's options are fixed when it is
-        opened, so the first write's options reopen it (nothing was written:
-        dropping the old handle commits nothing)."""
+        """The write handle, and the options for this write alone. A handle's
+        options are set when it is opened, so the first write's options
+        reopen it (nothing was written: dropping the old handle commits
+        nothing); a later write's options that differ go with that write
+        (the plugin takes those it reads per image, such as a GIF frame's
+        ``duration`` or a TIFF page's ``compression``; others raise)."""
         if self._file is None and (self._closed or self._written):
             raise ValueError("I/O operation on a closed image resource")
         if self._file is None or options != self._write_options:
             if self._written:
-                raise ValueError(
-                    "write options are fixed by the first write of a handle: pass the same "
-                    "ones to every write"
-                )
+                opened = self._write_options or {}
+                per_write = {
+                    k: v for k, v in options.items() if k not in opened or not _same(opened[k], v)
+                }
+                # Options of the first write left out later keep their value.
+                return self._file, per_write
             self._file = self._open_writer(options)
-        return self._file
+        return self._file, None
 
     def _reader(self, kwargs: Dict[str, Any]):
         """The open reader, or a new one when a call brings options of its
@@ -502,9 +662,60 @@ class ImageResource:
         """The name of our plugin serving the resource."""
         return self._file.plugin if self._file is not None else self._plugin
 
+    def _select(self, index: Any, kwargs: Dict[str, Any]) -> Tuple[Any, Dict[str, Any]]:
+        """tifffile's selection for our tiff plugin: ``page=``/``key=`` pick a
+        page (flat), ``series=`` a series whole, and ``index=None`` series 0
+        whole when the file has series and several pages (``_has_series``);
+        other plugins take none of these keywords."""
+        kwargs = dict(kwargs)
+        call = dict(self._call)
+        call.update({k: kwargs.pop(k) for k in _TIFF_CALL_KEYS if kwargs.get(k) is not None})
+        plugin = self._file.plugin if self._file is not None else None
+        if plugin != "tiff":
+            if call:
+                raise TypeError(
+                    f"unknown read option {next(iter(call))!r}: tifffile's page selection "
+                    "works with the tiff plugin only"
+                )
+            return index, kwargs
+        if "page" in call and "key" in call:
+            raise ValueError("Can't use `page` and `key` at the same time.")
+        page = call.get("page", call.get("key"))
+        series = kwargs.get("series", self._kwargs.get("series"))
+        if series is not None and index is not None:
+            raise ValueError("Can't use `series` and `index` at the same time.")
+        if page is not None:
+            if series not in (None, 0) or index not in (None, Ellipsis, 0):
+                raise ValueError(
+                    "a page of a series other than the first is not supported: pass "
+                    "index=..., page=N for page N of the file"
+                )
+            return _check_index(page), kwargs
+        if index is None and series is None and self._has_series():
+            kwargs["series"] = 0
+            return 0, kwargs
+        return index, kwargs
+
+    @staticmethod
+    def _first_description(file) -> Optional[str]:
+        return file.metadata(0).get("description")
+
+    def _has_series(self) -> bool:
+        """Whether ``index=None`` reads series 0 of the open TIFF: it has
+        more than one page (a named series, OME-XML, ImageJ or tifffile's
+        shaped one, or tifffile's generic series of like pages, as
+        ``tifffile.imread`` returns). A one-page file is read as its page
+        (the fast path; a planar RGB page stays interleaved, (H, W, 3), where
+        tifffile's series is channel first)."""
+        if self._series is None:
+            n = self._file.n_images() if self._file is not None else None
+            self._series = n is None or n > 1
+        return self._series
+
     def read(self, *, index: Any = None, **kwargs: Any) -> np.ndarray:
         """Reads image ``index``; ``...`` stacks every image; ``None`` lets the
         plugin decide."""
+        index, kwargs = self._select(index, kwargs)
         file, writeable = self._reader(kwargs)
         return self._out(file.read(self._resolve(file, index)), writeable)
 
@@ -525,6 +736,7 @@ class ImageResource:
 
     def properties(self, index: Any = None, **kwargs: Any) -> ImageProperties:
         """The standard properties of image ``index`` (``...``: of the stack)."""
+        index, kwargs = self._select(index, kwargs)
         file, _ = self._reader(kwargs)
         shape, dtype, n_images, is_batch, spacing = file.properties(self._resolve(file, index))
         return ImageProperties(
@@ -538,15 +750,74 @@ class ImageResource:
     def metadata(self, index: Any = None, exclude_applied: bool = True, **kwargs: Any) -> Dict[str, Any]:
         """The format's metadata of image ``index`` (file-level entries
         included); ``...``: the file's alone."""
+        picked = self._call or any(kwargs.get(k) is not None for k in _TIFF_CALL_KEYS)
+        file_level = (index is None or index is Ellipsis) and not picked
+        index, kwargs = self._select(index, kwargs)
         file, _ = self._reader(kwargs)
         resolved = self._resolve(file, index)
         meta = _fix_metadata(file.metadata(resolved), file.plugin)
+        if file.plugin == "tiff" and file_level and meta.get("series_kind") == "shaped":
+            # tifffile's file-level metadata of its shaped files: the JSON of
+            # the first page's description (its "shape" among others).
+            meta.update(_shaped_metadata(self._first_description(file)))
+        if exclude_applied and file.plugin in _PILLOW_FORMATS:
+            # imageio's Pillow plugin: the orientation counts as applied.
+            meta.pop("Orientation", None)
+        if file.plugin == "gif" and "palette" in meta:
+            # imageio's Pillow plugin: the palette, applied by every read, is
+            # given on request only, as Pillow's distinct palette colours.
+            table = meta.pop("palette")
+            if not exclude_applied:
+                colours = dict.fromkeys(tuple(c) for c in table)
+                meta["palette"] = np.asarray(list(colours), dtype=np.uint8).reshape(-1, 3)
         if "shape" not in meta:
             # Pillow's key: the (width, height) of the image.
             shape = file.properties(0 if resolved is None else resolved)[0]
             if len(shape) >= 2:
                 meta["shape"] = (shape[1], shape[0])
         return meta
+
+    def get_meta(self, *, index: Any = 0) -> Dict[str, Any]:
+        """imageio's Pillow plugin's legacy name: ``metadata(index,
+        exclude_applied=False)``."""
+        return self.metadata(index=index, exclude_applied=False)
+
+    def init_video_stream(
+        self,
+        codec: str,
+        *,
+        fps: float = 24,
+        pixel_format: Optional[str] = None,
+        max_keyframe_interval: Optional[int] = None,
+        force_keyframes: Optional[bool] = None,
+    ) -> None:
+        """imageio's PyAV plugin API: the encoder (``codec``), frame rate,
+        pixel format and keyframe spacing of the video the following
+        ``write_frame`` calls make (our ffmpeg plugin's write options; the
+        GOP size and closed GOPs go to the encoder as ``g`` and ``+cgop``)."""
+        if self._io_mode != "w":
+            raise OSError("this resource is open for reading, not writing")
+        if self._written:
+            raise ValueError("init_video_stream comes before the first frame is written")
+        options: Dict[str, Any] = {"codec": codec, "fps": float(fps)}
+        if pixel_format is not None:
+            options["pixel_format"] = pixel_format
+        encoder: Dict[str, str] = {}
+        if max_keyframe_interval is not None:
+            encoder["g"] = str(int(max_keyframe_interval))
+        if force_keyframes:
+            encoder["flags"] = "+cgop"
+        if encoder:
+            options["codec_options"] = encoder
+        self._stream_options = options
+
+    def write_frame(self, frame: Any, *, pixel_format: str = "rgb24") -> None:
+        """imageio's PyAV plugin API: appends one frame to the stream that
+        ``init_video_stream`` set up (``pixel_format`` names the array's
+        layout, which the array's shape already tells: rgb24, rgba, gray)."""
+        if pixel_format not in ("rgb24", "rgba", "gray", "gray8", "rgb48", "gray16"):
+            raise ValueError(f"write_frame takes rgb24, rgba or gray frames, not {pixel_format!r}")
+        self.write(frame, is_batch=False, **getattr(self, "_stream_options", {}))
 
     def write(self, ndimage: Any, *, is_batch: Optional[bool] = None, **kwargs: Any) -> Optional[bytes]:
         """Writes an image, or a stack (``is_batch``, or a list of images)."""
@@ -563,16 +834,13 @@ class ImageResource:
             image = image.astype(np.float32)
         elif not image.dtype.isnative:
             image = image.astype(image.dtype.newbyteorder("="))
-        kwargs = self._write_kwargs(_given(kwargs))
-        mode = kwargs.pop("mode", None)
-        if mode is not None and is_batch is None and mode in _MODE_BANDS:
-            # Pillow's rule: the mode's bands tell a stack from one image.
-            is_batch = image.ndim > (3 if _MODE_BANDS[mode] > 1 else 2)
         fmt = kwargs.pop("format", None)
         if fmt is not None:
             ext = "." + str(fmt).lower().lstrip(".")
             if ext != self._extension and not self._written:
                 self._extension = ext
+                self._plugin = _plugin_for(self._plugin_asked, ext)
+                self._file = None
                 self._write_options = None  # reopen for this format
             elif ext != self._extension:
                 warnings.warn(
@@ -581,7 +849,27 @@ class ImageResource:
                     UserWarning,
                     stacklevel=2,
                 )
-        self._writer(kwargs).write(image, is_batch)
+        if self._kwargs:
+            # imopen's keywords (tifffile's imagej=, bigtiff=, ...) hold for
+            # every write, as imageio hands them to the plugin's writer.
+            kwargs = {**self._kwargs, **kwargs}
+        kwargs = self._write_kwargs(_given(kwargs))
+        mode = kwargs.pop("mode", None)
+        if (
+            self._plugin_asked in ("pillow", "PIL")
+            and is_batch is None
+            and mode is None
+            and image.ndim == 3
+            and image.shape[-1] == 1
+        ):
+            # imageio's Pillow plugin: (H, W, 1) is neither one image nor a
+            # stack it can tell apart; say which with is_batch or mode.
+            raise ValueError("Can't write images with one color channel.")
+        if mode is not None and is_batch is None and mode in _MODE_BANDS:
+            # Pillow's rule: the mode's bands tell a stack from one image.
+            is_batch = image.ndim > (3 if _MODE_BANDS[mode] > 1 else 2)
+        writer, per_write = self._writer(kwargs)
+        writer.write(image, is_batch, per_write or None)
         self._written = True
         return None
 
@@ -599,6 +887,24 @@ class ImageResource:
             kwargs["duration"] = 1000 / kwargs.pop("fps")
         if "compress_level" in kwargs and "compression" in takes:
             kwargs["compression"] = int(kwargs.pop("compress_level"))
+        exif = kwargs.get("exif")
+        if exif is not None and not isinstance(exif, (bytes, bytearray, memoryview)):
+            # Pillow's Exif object (what imageio's Pillow plugin takes).
+            if not callable(getattr(exif, "tobytes", None)):
+                raise TypeError(f"exif takes bytes or a PIL.Image.Exif, not {type(exif).__name__}")
+            kwargs["exif"] = exif.tobytes()
+        if "palette_size" in takes:
+            # Pillow's names: colours per palette (`palletsize` is imageio's
+            # old spelling), and `bits` = 2**bits colours.
+            for name in ("palettesize", "palletsize"):
+                if name in kwargs:
+                    kwargs.setdefault("palette_size", int(kwargs.pop(name)))
+                    kwargs.pop(name, None)
+            if "bits" in kwargs:
+                bits = int(kwargs.pop("bits"))
+                if not 1 <= bits <= 8:
+                    raise ValueError(f"bits={bits}: a GIF palette holds 2**1 to 2**8 colours")
+                kwargs.setdefault("palette_size", max(2, 2**bits))
         if plugin == "ffmpeg":
             # PyAV's write keywords: the encoder's pixel format; the frames'
             # own format is implied by the array (RGB, RGBA or gray).
@@ -610,8 +916,9 @@ class ImageResource:
             if isinstance(comp, str) and comp.lower() in _TIFF_COMPRESSION:
                 kwargs["compression"] = _TIFF_COMPRESSION[comp.lower()]
             res = kwargs.pop("resolution", None)
+            unit = kwargs.pop("resolutionunit", None)
             if res is not None and "dpi" not in kwargs:
-                kwargs["dpi"] = [float(res[0]), float(res[1])]
+                kwargs["dpi"] = _tiff_dpi(res, unit)
         return kwargs
 
     def close(self) -> None:
