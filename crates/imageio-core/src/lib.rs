@@ -38,6 +38,7 @@ pub mod keys;
 mod limits;
 mod ndimage;
 mod options;
+mod orient;
 pub mod plugin;
 mod props;
 mod registry;

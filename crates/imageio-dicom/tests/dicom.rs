@@ -474,68 +474,6 @@ fn limits_are_checked_before_allocating() {
     assert_eq!(e.kind(), ErrorKind::Decode, "{e}");
 }
 
-/// Every file of a directory named by `IMAGEIO_DICOM_WIDE` holding
-/// `<name>.dcm` and pydicom's `<name>.npy` (e.g. every pydicom test file
-/// pydicom decodes), compared and summed up; not run by default.
-#[test]
-#[ignore]
-fn wide_comparison_with_pydicom() {
-    let Ok(dir) = std::env::var("IMAGEIO_DICOM_WIDE") else {
-        return;
-    };
-    let mut names: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "dcm"))
-        .collect();
-    names.sort();
-    let (mut exact, mut close, mut differ, mut refused) = (0, 0, 0, 0);
-    for p in &names {
-        let theirs = imread(p.with_extension("npy")).unwrap();
-        let index = if theirs.ndim() == 3 && theirs.shape()[2] > 4 || theirs.ndim() == 4 {
-            Index::All
-        } else {
-            Index::At(0)
-        };
-        let name = p.file_name().unwrap().to_string_lossy();
-        match imread_with(p, &raw().index(index)) {
-            Err(e) => {
-                refused += 1;
-                println!("{name}: refused: {e}");
-            }
-            Ok(img) if img == theirs => exact += 1,
-            Ok(img) if img.shape() == theirs.shape() && img.dtype() == theirs.dtype() => {
-                let (a, b) = (as_f64(&img), as_f64(&theirs));
-                let max = a
-                    .iter()
-                    .zip(&b)
-                    .map(|(x, y)| (x - y).abs())
-                    .fold(0.0, f64::max);
-                if max <= 4.0 {
-                    close += 1;
-                } else {
-                    differ += 1;
-                }
-                println!("{name}: largest difference {max}");
-            }
-            Ok(img) => {
-                differ += 1;
-                println!(
-                    "{name}: {:?} {} vs pydicom {:?} {}",
-                    img.shape(),
-                    img.dtype(),
-                    theirs.shape(),
-                    theirs.dtype()
-                );
-            }
-        }
-    }
-    println!(
-        "{} files: {exact} exact, {close} within 4 (lossy), {differ} differ, {refused} refused",
-        names.len()
-    );
-}
-
 #[test]
 fn writes_secondary_capture_that_reads_back() {
     let ramp = |n: usize| (0..n).map(|i| i as i64 * 37 - 500);

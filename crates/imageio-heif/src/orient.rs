@@ -3,7 +3,8 @@
 //! array.
 
 use imageio_core::ndarray::{Array2, ArrayD, Axis};
-use imageio_core::{NdImage, Result};
+use imageio_core::plugin::apply_orientation;
+use imageio_core::NdImage;
 
 use crate::boxes::Transform;
 
@@ -22,8 +23,9 @@ pub(crate) fn orientation_of(transforms: &[Transform]) -> u32 {
             Transform::Mirror(_) => flipped(a, 1),
         };
     }
+    let (start, a) = (NdImage::U8(start), NdImage::U8(a));
     (1..=8)
-        .find(|&o| orient(start.clone(), o) == a)
+        .find(|&o| apply_orientation(start.clone(), o).is_ok_and(|x| x == a))
         .unwrap_or(1)
 }
 
@@ -37,15 +39,6 @@ pub(crate) fn inverse(o: u32) -> u32 {
     }
 }
 
-/// Applies EXIF orientation `o` (2..8; anything else changes nothing) to an
-/// `(H, W[, C])` image.
-pub(crate) fn apply(img: NdImage, o: u32) -> Result<NdImage> {
-    if !(2..=8).contains(&o) || img.ndim() < 2 {
-        return Ok(img);
-    }
-    Ok(imageio_core::with_ndimage!(img, a => map orient(a, o)))
-}
-
 /// A quarter turn anti-clockwise: transpose, then flip the rows.
 fn rotate_ccw<T: Clone>(a: ArrayD<T>) -> ArrayD<T> {
     let mut axes: Vec<usize> = (0..a.ndim()).collect();
@@ -57,29 +50,6 @@ fn rotate_ccw<T: Clone>(a: ArrayD<T>) -> ArrayD<T> {
 fn flipped<T: Clone>(mut a: ArrayD<T>, axis: usize) -> ArrayD<T> {
     a.invert_axis(Axis(axis));
     a.as_standard_layout().into_owned()
-}
-
-/// EXIF orientation `o` on one array: 5..8 transpose first, then flips.
-fn orient<T: Clone>(a: ArrayD<T>, o: u32) -> ArrayD<T> {
-    let mut v = a.view();
-    if (5..=8).contains(&o) {
-        let mut axes: Vec<usize> = (0..v.ndim()).collect();
-        axes.swap(0, 1);
-        v = v.permuted_axes(axes);
-    }
-    let (rows, cols) = match o {
-        2 | 6 => (false, true),
-        3 | 7 => (true, true),
-        4 | 8 => (true, false),
-        _ => (false, false),
-    };
-    if rows {
-        v.invert_axis(Axis(0));
-    }
-    if cols {
-        v.invert_axis(Axis(1));
-    }
-    v.as_standard_layout().into_owned()
 }
 
 #[cfg(test)]
@@ -105,8 +75,12 @@ mod tests {
     fn inverse_undoes() {
         let a = NdImage::U8(arr2(&[[1u8, 2, 3], [4, 5, 6]]).into_dyn());
         for o in 1..=8 {
-            let there = apply(a.clone(), o).unwrap();
-            assert_eq!(apply(there, inverse(o)).unwrap(), a, "orientation {o}");
+            let there = apply_orientation(a.clone(), o).unwrap();
+            assert_eq!(
+                apply_orientation(there, inverse(o)).unwrap(),
+                a,
+                "orientation {o}"
+            );
         }
     }
 }

@@ -301,7 +301,7 @@ impl HeifReader {
         if rotate {
             Ok(arr)
         } else {
-            orient::apply(arr, orient::inverse(item.orientation))
+            imageio_core::plugin::apply_orientation(arr, orient::inverse(item.orientation))
         }
     }
 

@@ -218,7 +218,6 @@
 
 mod exif;
 mod markers;
-mod orient;
 mod read;
 #[cfg(feature = "turbo")]
 #[allow(unsafe_code)] // FFI to libjpeg-turbo: the SAFETY notes are in the module.

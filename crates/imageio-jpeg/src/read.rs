@@ -13,7 +13,7 @@ use zune_core::options::DecoderOptions;
 
 use crate::exif::{exif_tags, orientation};
 use crate::markers::{self, Header};
-use crate::orient::apply_orientation;
+use imageio_core::plugin::apply_orientation;
 
 /// The read side of the plugin.
 pub(crate) struct JpegReader {

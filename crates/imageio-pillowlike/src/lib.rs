@@ -358,7 +358,10 @@ impl Reader for ImageReader {
         let (data, format) = self.still_data(index)?;
         let img = decode::decode(&data, format, self.limits)?;
         match rotate(options)? {
-            true => orient::apply(img, decode::orientation(&data, format, self.limits)?),
+            true => imageio_core::plugin::apply_orientation(
+                img,
+                decode::orientation(&data, format, self.limits)?,
+            ),
             false => Ok(img),
         }
     }
@@ -383,7 +386,10 @@ impl Reader for ImageReader {
         let (data, format) = self.still_data(index)?;
         let (shape, dtype) = decode::header(&data, format, self.limits)?;
         let shape = match rotate(options)? {
-            true => orient::shape(shape, decode::orientation(&data, format, self.limits)?),
+            true => imageio_core::plugin::oriented_shape(
+                shape,
+                decode::orientation(&data, format, self.limits)?,
+            ),
             false => shape,
         };
         Ok(ImageProperties::new(shape, dtype))

@@ -65,6 +65,7 @@ pub use crate::access::{advise_huge_pages, RandomAccess};
 pub use crate::convert::{channels_of, convert_mode, shape_after_mode};
 pub use crate::keys;
 pub use crate::limits::MAX_IMAGES;
+pub use crate::orient::{apply_orientation, oriented_shape};
 pub use crate::registry::{
     conflicts, plugin_by_name, plugins, read_candidates, routes, unlinked_plugins,
     write_candidates, Route, RouteKey,

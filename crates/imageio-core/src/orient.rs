@@ -1,15 +1,28 @@
-//! EXIF orientation applied to an array: the eight flips and rotations.
+//! The EXIF orientation (1..8) applied to an array, written once for the
+//! plugins whose formats store one (JPEG, HEIF, the `image`-based fallback):
+//! the eight flips and rotations that make an `(H, W[, C])` image display
+//! upright.
 
-use imageio_core::ndarray::{ArrayD, Axis};
-use imageio_core::{NdImage, Result};
+use ndarray::{ArrayD, Axis};
+
+use crate::{NdImage, Result};
 
 /// Applies EXIF `orientation` (1..8; anything else leaves the image as it
 /// is) to an `(H, W[, C])` image, so that it displays upright.
-pub(crate) fn apply_orientation(img: NdImage, orientation: u32) -> Result<NdImage> {
+pub fn apply_orientation(img: NdImage, orientation: u32) -> Result<NdImage> {
     if !(2..=8).contains(&orientation) || img.ndim() < 2 {
         return Ok(img);
     }
-    Ok(imageio_core::with_ndimage!(img, a => map orient(a, orientation)))
+    Ok(crate::with_ndimage!(img, a => map orient(a, orientation)))
+}
+
+/// The shape of an image of `shape` after [`apply_orientation`]: height and
+/// width swap for orientations 5..=8.
+pub fn oriented_shape(mut shape: Vec<usize>, orientation: u32) -> Vec<usize> {
+    if (5..=8).contains(&orientation) && shape.len() >= 2 {
+        shape.swap(0, 1);
+    }
+    shape
 }
 
 /// Orientation `o` on one typed array: 5..8 transpose first, then flips.
@@ -39,7 +52,7 @@ fn orient<T: Clone>(a: ArrayD<T>, o: u32) -> ArrayD<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use imageio_core::ndarray::arr2;
+    use ndarray::arr2;
 
     /// The 2x3 image [[1 2 3] [4 5 6]] under every orientation, as the EXIF
     /// specification draws them (what a viewer shows).
@@ -58,9 +71,12 @@ mod tests {
         ];
         for (o, rows) in (1..=8).zip(want) {
             let got = apply_orientation(img.clone(), o).unwrap();
+            assert_eq!(got.shape(), oriented_shape(vec![2, 3], o).as_slice(), "{o}");
             let flat: Vec<u8> = rows.iter().flat_map(|r| r.iter().copied()).collect();
             let expect = NdImage::from_shape_vec(&[rows.len(), rows[0].len()], flat).unwrap();
             assert_eq!(got, expect, "orientation {o}");
         }
+        assert_eq!(apply_orientation(img.clone(), 0).unwrap(), img);
+        assert_eq!(apply_orientation(img.clone(), 9).unwrap(), img);
     }
 }
