@@ -36,6 +36,18 @@
 //! program's `median` command, in Python, so that xtask reduces no times
 //! itself.
 //!
+//! Beyond one read (module `memory`, `cold`, `batch`): the memory of one
+//! read by the fastest peer beside ours (a fresh Python process per file,
+//! measured as `imageio bench --json` measures ours); the first call in a
+//! fresh process (`imageio bench --cold` against `python -c` importing
+//! Pillow, OpenCV or imageio and reading once: process wall time and the
+//! in-process import and first read; photo_4k_baseline.jpg and a 640×480
+//! PNG); and batch conversion of 200 photo-like 1600×1200 JPEGs
+//! (`target/bench-set/photos_200`, made once by Pillow) to PNG on every
+//! core, `imageio convert DIR --to png` against a `multiprocessing.Pool`
+//! over Pillow at its default `compress_level` and at 1, with the output
+//! sizes.
+//!
 //! Animations: frame 0, frame 59, every frame and `improps` of the set's
 //! 60-frame GIF, frame 0 and `improps` of its 60-frame APNG, beside Pillow
 //! and imageio, timed by `imageio-gif`'s `anim_timing` example (module
@@ -44,8 +56,9 @@
 //! The submodules, one job each: `set` (the comparison set and making it),
 //! `pixels` (its base arrays as NPY), `ours` (building and running our CLI),
 //! `peers` (the venv and the peer program `peers.py`), `reads` and `encodes`
-//! (timing both sides), `memory` (peak RSS), `scaling` (threads), `report`
-//! (BENCHMARKS.md), `text` (figures and messages for people).
+//! (timing both sides), `memory` (peak RSS), `cold` (first call), `batch`
+//! (200 photos to PNG), `scaling` (threads), `report` (BENCHMARKS.md),
+//! `text` (figures and messages for people).
 //!
 //! The verdict: after writing BENCHMARKS.md the command prints the geometric
 //! mean of ours / the fastest peer against its target (0.70), the worst file,
@@ -53,6 +66,8 @@
 //! 1.0 or the mean above the target (the report is written either way).
 
 mod anim;
+mod batch;
+mod cold;
 mod encodes;
 mod memory;
 mod ours;
@@ -102,6 +117,9 @@ pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
     let script = peers::write_script(&dir)?;
     let entries = set::set();
     let generated = set::generate(&entries, &dir, &exe, &python, &script)?;
+    if let Err(e) = batch::ensure_photos(&dir, &python, &script) {
+        eprintln!("xtask bench: {e}; the batch and small-PNG rows will say so");
+    }
     let timing = if quick {
         Timing {
             rounds: 2,
@@ -115,19 +133,24 @@ pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
     };
     let mut peers = PeerServer::start(&python, &script)?;
     let versions = peers.call(&json!({"cmd": "versions"}))?;
-    let rows = reads::measure_set(&entries, &generated, &dir, &exe, &mut peers, timing);
+    let mut rows = reads::measure_set(&entries, &generated, &dir, &exe, &mut peers, timing);
     let anims = anim::measure(&generated, &dir, &timer, &mut peers, timing);
     let rss_base = memory::process_rss(&exe, &dir);
+    memory::peer_peaks(&entries, &mut rows, &python, &script, &dir);
     let encodes = encodes::measure_encodes(&generated, &dir, &exe, &mut peers, timing);
     let scaling = scaling::thread_scaling(&exe, &dir, &entries);
     let stack = scaling::stack_scaling(&exe, &dir, timing.repeat);
     drop(peers);
+    let cold = cold::measure(&exe, &python, &script, &dir, if quick { 3 } else { 5 });
+    let batch = batch::measure(&exe, &python, &script, &dir, timing.rounds);
     let report = Report {
         rows: &rows,
         anims: &anims,
         encodes: &encodes,
         scaling: &scaling,
         stack: &stack,
+        cold: &cold,
+        batch: &batch,
         rss_base,
         versions: &versions,
         features: &features,

@@ -25,6 +25,14 @@
 //! The text form skips 2 and 5, so that `/usr/bin/time -v imageio bench -n 1
 //! FILE` (without `--write`) measures the peak memory of one read plus the
 //! process itself.
+//!
+//! With `--cold` each file gets one timed read and nothing else: no warm-up,
+//! so the first file's read is the process's first call into the library
+//! (plugin registry, lazy statics, thread pools and code pages included).
+//! Its JSON entry holds `first_read_s` (also as the one element of
+//! `times_s`, and as `median_s` and `min_s`), `cold: true` and the array's
+//! plugin, shape, dtype and bytes. `cargo xtask bench --compare` runs it in
+//! a fresh process per file for the first-call latency.
 
 use std::time::Instant;
 
@@ -170,12 +178,48 @@ fn encode_line(
     )
 }
 
+/// The first read of each file, timed without a warm-up (`--cold`): its
+/// JSON entry and text line.
+fn cold_read(file: &str, index: Index) -> Result<(Json, String), Failed> {
+    let t = Instant::now();
+    let mut f = ImageFile::open_read(file, &ReadOptions::new())?;
+    let img = f.read(index)?;
+    let first = t.elapsed().as_secs_f64();
+    let plugin = f.plugin_name().to_owned();
+    let (shape, dtype, nbytes) = (img.shape().to_vec(), img.dtype(), img.nbytes());
+    let line = format!(
+        "{file}: first read {first:.6} s, cold ({plugin}, {} {})\n",
+        crate::json::shape_text(&shape),
+        dtype.name()
+    );
+    let entry = json!({
+        "cold": true,
+        "first_read_s": first,
+        "median_s": first,
+        "min_s": first,
+        "times_s": [first],
+        "plugin": plugin,
+        "shape": shape,
+        "dtype": dtype.name(),
+        "nbytes": nbytes,
+    });
+    Ok((entry, line))
+}
+
 /// Runs `imageio bench`.
 pub(crate) fn run(a: BenchArgs) -> Outcome {
     let mut results = Map::new();
     let mut text = String::new();
     let index = if a.all { Index::All } else { Index::At(0) };
     let options = ReadOptions::new().index(index);
+    if a.cold {
+        for file in &a.files {
+            let (entry, line) = cold_read(file, index)?;
+            text.push_str(&line);
+            results.insert(file.clone(), entry);
+        }
+        return finish(a.json, results, &text);
+    }
     let wopts = write_options(&a);
     for file in &a.files {
         // Warm-up, which also names the plugin; the array is dropped before
@@ -250,12 +294,17 @@ pub(crate) fn run(a: BenchArgs) -> Outcome {
         entry["read_peak_rss_bytes"] = json!(read_peak);
         results.insert(file.clone(), entry);
     }
-    if a.json {
+    finish(a.json, results, &text)
+}
+
+/// Prints the results: as JSON when `json`, else `text`.
+fn finish(json: bool, results: Map<String, Json>, text: &str) -> Outcome {
+    if json {
         let s = serde_json::to_string_pretty(&Json::Object(results))
             .map_err(|e| crate::Failed(e.to_string()))?;
         return crate::print(&format!("{s}\n"));
     }
-    crate::print(&text)
+    crate::print(text)
 }
 
 #[cfg(test)]
@@ -351,6 +400,50 @@ mod tests {
             panic!("not bench")
         };
         assert_eq!((a.write, a.options.len()), (None, 0));
+    }
+
+    #[test]
+    fn cold_read_times_one_read_and_names_the_array() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.png");
+        let a = imageio::ndarray::Array3::<u8>::from_shape_fn((5, 7, 3), |(y, x, c)| {
+            (y * 40 + x * 3 + c) as u8
+        });
+        imageio::imwrite(path.as_path(), &NdImage::from(a)).unwrap();
+        let file = path.to_str().unwrap();
+        let (e, line) = cold_read(file, Index::At(0)).unwrap();
+        assert_eq!(e["cold"], true);
+        assert_eq!(e["shape"], json!([5, 7, 3]));
+        assert_eq!(
+            (e["dtype"].as_str(), e["nbytes"].as_u64()),
+            (Some("uint8"), Some(105))
+        );
+        assert_eq!(e["plugin"].as_str(), Some("png"));
+        let t = e["first_read_s"].as_f64().unwrap();
+        assert!(t > 0.0 && t < 10.0, "{t}");
+        assert_eq!(e["times_s"], json!([t]));
+        assert_eq!(
+            (e["median_s"].as_f64(), e["min_s"].as_f64()),
+            (Some(t), Some(t))
+        );
+        assert!(line.starts_with(&format!("{file}: first read ")), "{line}");
+        assert!(line.ends_with(", cold (png, (5, 7, 3) uint8)\n"), "{line}");
+        assert!(cold_read(&dir.path().join("none.png").to_string_lossy(), Index::At(0)).is_err());
+    }
+
+    #[test]
+    fn cold_conflicts_with_write() {
+        use clap::Parser;
+        let parse = |args: &[&str]| crate::cli::Cli::try_parse_from(args);
+        let crate::cli::Command::Bench(a) =
+            parse(&["imageio", "bench", "--cold", "--json", "a.png"])
+                .unwrap()
+                .command
+        else {
+            panic!("not bench")
+        };
+        assert!(a.cold && a.json);
+        assert!(parse(&["imageio", "bench", "--cold", "a.png", "--write", "png"]).is_err());
     }
 
     #[test]

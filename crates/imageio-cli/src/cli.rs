@@ -256,7 +256,8 @@ pub(crate) struct PluginsArgs {
 #[command(after_help = "Examples:\n  \
     imageio bench photo.png scan.tif\n  \
     imageio bench *.png --repeat 20 --json\n  \
-    imageio bench photo.npy --write png -o compression=fast --json\n\n\
+    imageio bench photo.npy --write png -o compression=fast --json\n  \
+    imageio bench --cold --json photo.jpg\n\n\
     The JSON form is {FILE: {\"median_s\": x, \"min_s\": y, \"times_s\": [...], \"plugin\": \"...\", \
     \"shape\": [...], \"dtype\": \"...\", \"nbytes\": n, \"memcpy_s\": z, \"rss_before_bytes\": r, \
     \"read_peak_rss_bytes\": p}}, memcpy_s being the median time of copying nbytes into a new \
@@ -266,7 +267,10 @@ pub(crate) struct PluginsArgs {
     memory; both are measured before the timed reads, on Linux only (null elsewhere, and \
     read_peak_rss_bytes null when the reset fails). With --write the entry also has \
     \"encode_median_s\", \"encode_min_s\", \"encode_times_s\" and \"encoded_bytes\" (after one \
-    warm-up encode), and the text form a second line per file with them.")]
+    warm-up encode), and the text form a second line per file with them. With --cold each file \
+    gets one read, timed, and nothing else: {FILE: {\"cold\": true, \"first_read_s\": t, \
+    \"median_s\": t, \"min_s\": t, \"times_s\": [t], \"plugin\", \"shape\", \"dtype\", \
+    \"nbytes\"}}; the first file's read is the process's first call into the library.")]
 pub(crate) struct BenchArgs {
     /// The files to read.
     #[arg(required = true)]
@@ -281,6 +285,11 @@ pub(crate) struct BenchArgs {
     /// Print JSON instead of text.
     #[arg(long)]
     pub(crate) json: bool,
+    /// Time only the first read of each file, without a warm-up read (the
+    /// first file's is the process's first call: lazy setup included);
+    /// -n is ignored.
+    #[arg(long, conflicts_with = "write")]
+    pub(crate) cold: bool,
     /// Also time encoding each file's array to this format (png, .jpg, ...)
     /// in memory, after the reads.
     #[arg(long, value_name = "EXT")]

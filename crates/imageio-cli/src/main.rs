@@ -5,6 +5,7 @@
 //! ...` with status 1. Error hints name the command's flags, not Rust calls
 //! (`hint.rs`).
 
+mod alloc;
 mod batch;
 mod bench;
 mod cli;
@@ -41,6 +42,8 @@ impl From<imageio::Error> for Failed {
 pub(crate) type Outcome = Result<(), Failed>;
 
 fn main() -> ExitCode {
+    // Freed heap kept for the next read (alloc.rs).
+    alloc::keep_freed_heap();
     // Panics are caught (here, in each batch job, and by the core around
     // plugins); the hook only records the message so that no panic text or
     // backtrace ever reaches the terminal.

@@ -1,6 +1,7 @@
 //! TIFF decode and encode through imageio beside the bare `tiff` crate doing
-//! the same work: a photo-like 4K RGB page uncompressed and LZW, a 64-page
-//! 16-bit stack read whole, and a tiny page (the per-call overhead).
+//! the same work: a photo-like 4K RGB page uncompressed, LZW and Deflate
+//! with the horizontal predictor (libdeflate in imageio), a 64-page 16-bit
+//! stack read whole, and a tiny page (the per-call overhead).
 //!
 //! Run with `cargo bench -p imageio-tiff`.
 
@@ -10,7 +11,7 @@ use std::io::Cursor;
 use criterion::{criterion_group, criterion_main, Criterion};
 use imageio::{ndarray::ArrayD, DType, Index, NdImage, ReadOptions, WriteOptions};
 use tiff::decoder::Decoder;
-use tiff::encoder::{colortype, Compression, TiffEncoder};
+use tiff::encoder::{colortype, Compression, DeflateLevel, Predictor, TiffEncoder};
 
 /// Photo-like u8 samples: smooth shading, an edge, some noise.
 fn photo(w: usize, h: usize, c: usize) -> Vec<u8> {
@@ -36,10 +37,15 @@ fn photo(w: usize, h: usize, c: usize) -> Vec<u8> {
 }
 
 fn rgb_tiff(w: u32, h: u32, px: &[u8], compression: Compression) -> Vec<u8> {
+    let predictor = match compression {
+        Compression::Deflate(_) => Predictor::Horizontal,
+        _ => Predictor::None,
+    };
     let mut c = Cursor::new(Vec::new());
     TiffEncoder::new(&mut c)
         .unwrap()
         .with_compression(compression)
+        .with_predictor(predictor)
         .write_image::<colortype::RGB8>(w, h, px)
         .unwrap();
     c.into_inner()
@@ -65,6 +71,10 @@ fn decode(c: &mut Criterion) {
     for (name, comp) in [
         ("raw", Compression::Uncompressed),
         ("LZW", Compression::Lzw),
+        (
+            "Deflate + predictor",
+            Compression::Deflate(DeflateLevel::Balanced),
+        ),
     ] {
         let file = rgb_tiff(w as u32, h as u32, &px, comp);
         let img = imageio::imdecode(&file).unwrap();

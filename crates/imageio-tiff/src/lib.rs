@@ -33,7 +33,8 @@
 //!   old-style JPEG and SGILog are an
 //!   [`Unsupported`](imageio_core::ErrorKind::Unsupported) error naming them.
 //!
-//! Speed: compressed strips decode in parallel, each into its own rows; the
+//! Speed: compressed strips decode in parallel, each into its own rows
+//! (LZW by a decoder of this crate, Deflate by libdeflate); the
 //! pages of `Index::All` decode in parallel into one stack; an uncompressed
 //! page whose strips lie back to back in the machine's byte order (what most
 //! writers make) is read with one positioned read straight into the array

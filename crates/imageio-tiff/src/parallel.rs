@@ -8,20 +8,29 @@
 //!
 //! Why not a `tiff` decoder per thread: its LZW path reads through a
 //! `BufReader` and `weezl`'s streaming state machine, which runs at about
-//! half of libtiff's speed on photographic strips (BENCHMARKS.md). A TIFF
-//! LZW string is always the previous string plus one byte, and the previous
+//! half of libtiff's speed on photographic strips (BENCHMARKS.md). A TIFF LZW
+//! string is always the previous string plus one byte, and the previous
 //! string was just written to the output, so when a whole chunk is decoded
 //! into one buffer every code's string is a slice of what is already there:
 //! the decoder here ([`lzw`]) keeps a length, the first 8 bytes and a start
 //! per code, stores a short string with one 8-byte write and copies a longer
-//! one from the output, as an LZ77 decoder does (4K RGB LZW page: 169 ms
-//! of CPU through the `tiff` crate, 78 ms here, libtiff 117 ms). Deflate
-//! goes through `flate2`'s one-shot `Decompress` straight into the rows (no
-//! intermediate buffer). The samples
-//! come out exactly as the `tiff` crate gives them (native byte order, the
-//! horizontal or floating-point predictor undone per chunk row), which the
-//! tests hold against its chunk decoder on strips, tiles, planes, u8, u16 and
-//! f32, predictors 1, 2 and 3.
+//! one from the output, as an LZ77 decoder does (4K RGB LZW page: 169 ms of
+//! CPU through the `tiff` crate, 78 ms here, libtiff 117 ms). Deflate goes
+//! through libdeflate (the `libdeflater` crate; feature `libdeflate`, on by
+//! default, without which `flate2` alone gives the same results), which
+//! inflates a whole chunk in one call straight into its rows (no intermediate
+//! buffer) given the exact size, which a chunk has (a 4K RGB Deflate page
+//! with the predictor: 40 ms of CPU per read, 58 ms through zlib-rs's
+//! streaming inflate). A stream that does not fill its chunk exactly (one
+//! that holds more, as a last strip written with full rows does, or less), or
+//! whose checksum is wrong, is decoded again by `flate2`'s streaming
+//! `Decompress`, which stops once the chunk is full, so every file decodes
+//! (or fails) as it did before. The predictor is undone in the same task as
+//! the inflate, while the chunk is still in cache. The samples come out
+//! exactly as the `tiff` crate gives them (native byte order, the horizontal
+//! or floating-point predictor undone per chunk row), which the tests hold
+//! against its chunk decoder on strips, tiles, planes, u8, u16 and f32,
+//! predictors 1, 2 and 3.
 //!
 //! What is decoded here: LZW and Deflate (both codes) pages of whole-byte
 //! samples (8, 16, 32, 64 bits; [`Mode::Bytes`]), no subsampled YCbCr, fill
@@ -256,7 +265,32 @@ fn inflate_or_lzw(lzw: bool, src: &[u8], out: &mut [u8]) -> bool {
 
 /// A zlib stream decompressed into `out`, which it must fill (data beyond
 /// is ignored, as the `tiff` crate's reader does).
+///
+/// libdeflate decodes the whole stream in one call and wants the exact
+/// output size, which a chunk has: when the stream fills `out` exactly (and
+/// its checksum holds) that is the answer. Any other outcome (a stream that
+/// decodes to more bytes than the chunk, to fewer, a bad checksum, bad data)
+/// goes through [`inflate_stream`], the streaming decoder this path used
+/// before, so the outcome on every file stays what it was.
+#[cfg(feature = "libdeflate")]
 fn inflate(src: &[u8], out: &mut [u8]) -> bool {
+    let mut d = libdeflater::Decompressor::new();
+    match d.zlib_decompress(src, out) {
+        Ok(n) if n == out.len() => true,
+        _ => inflate_stream(src, out),
+    }
+}
+
+/// [`inflate`] without libdeflate (feature `libdeflate` off): the streaming
+/// decoder alone.
+#[cfg(not(feature = "libdeflate"))]
+fn inflate(src: &[u8], out: &mut [u8]) -> bool {
+    inflate_stream(src, out)
+}
+
+/// [`inflate`] through `flate2`'s streaming `Decompress`: stops as soon as
+/// `out` is full, so trailing data (and the checksum after it) is ignored.
+fn inflate_stream(src: &[u8], out: &mut [u8]) -> bool {
     use flate2::{Decompress, FlushDecompress, Status};
     let mut z = Decompress::new(true);
     loop {
@@ -512,5 +546,75 @@ pub(crate) mod lzw {
             pos += l;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::inflate;
+    use std::io::Write;
+
+    /// `data` as a zlib stream (flate2, an independent encoder).
+    fn zlib(data: &[u8]) -> Vec<u8> {
+        let mut e = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::fast());
+        e.write_all(data).unwrap();
+        e.finish().unwrap()
+    }
+
+    fn pattern(n: usize) -> Vec<u8> {
+        (0..n).map(|i| ((i * 7) ^ (i >> 5)) as u8).collect()
+    }
+
+    #[test]
+    fn inflate_fills_the_chunk_exactly() {
+        let want = pattern(10_000);
+        let mut out = vec![0u8; want.len()];
+        assert!(inflate(&zlib(&want), &mut out));
+        assert_eq!(out, want);
+    }
+
+    /// A stream that decodes to more than the chunk (libdeflate: no room):
+    /// the chunk's bytes, the rest ignored.
+    #[test]
+    fn inflate_longer_stream_keeps_the_chunk() {
+        let data = pattern(10_000);
+        let mut out = vec![0u8; 6_000];
+        assert!(inflate(&zlib(&data), &mut out));
+        assert_eq!(out, data[..6_000]);
+    }
+
+    /// Bytes after the end of the stream, and a stream whose checksum is
+    /// wrong (libdeflate refuses it; the streaming decoder stops before the
+    /// checksum, as the `tiff` crate's reader does).
+    #[test]
+    fn inflate_ignores_trailing_bytes_and_the_checksum() {
+        let want = pattern(5_000);
+        let mut z = zlib(&want);
+        z.extend_from_slice(&[0xAB; 37]);
+        let mut out = vec![0u8; want.len()];
+        assert!(inflate(&z, &mut out));
+        assert_eq!(out, want);
+        let mut z = zlib(&want);
+        let n = z.len();
+        z[n - 1] ^= 0xff;
+        let mut out = vec![0u8; want.len()];
+        assert!(inflate(&z, &mut out));
+        assert_eq!(out, want);
+    }
+
+    /// A stream shorter than the chunk, a truncated one, garbage, nothing:
+    /// refused (the general path then decides), never a panic.
+    #[test]
+    fn inflate_refuses_short_and_damaged_streams() {
+        let data = pattern(4_000);
+        let z = zlib(&data);
+        let mut out = vec![0u8; 4_001];
+        assert!(!inflate(&z, &mut out));
+        let mut out = vec![0u8; 4_000];
+        assert!(!inflate(&z[..z.len() / 2], &mut out));
+        assert!(!inflate(&[0x78, 0x9c, 0xff, 0xff, 0xff], &mut out));
+        assert!(!inflate(&[], &mut out));
+        // An empty chunk needs no data.
+        assert!(inflate(&z, &mut []));
     }
 }

@@ -279,3 +279,169 @@ fn damaged_chunks_fail_cleanly() {
         }
     }
 }
+
+/// A little-endian RGB u8 TIFF of `w`x`h`, Deflate with predictor 2,
+/// `rows` rows per strip, each strip's stored bytes made by `strip` from
+/// the strip's index and its rows' differenced samples (the file's pixels
+/// are `rgb`).
+fn deflate_strips(
+    w: usize,
+    h: usize,
+    rows: usize,
+    rgb: impl Fn(usize, usize, usize) -> u8,
+    strip: impl Fn(usize, Vec<u8>) -> Vec<u8>,
+) -> Vec<u8> {
+    let n = h.div_ceil(rows);
+    // Every strip as `rows` full rows (the last one too), differenced.
+    let diffed = |y: usize| -> Vec<u8> {
+        let mut r = Vec::with_capacity(w * 3);
+        for x in 0..w {
+            for c in 0..3 {
+                let prev = if x == 0 { 0 } else { rgb(y, x - 1, c) };
+                r.push(rgb(y, x, c).wrapping_sub(prev));
+            }
+        }
+        r
+    };
+    let strips: Vec<Vec<u8>> = (0..n)
+        .map(|s| strip(s, (s * rows..(s + 1) * rows).flat_map(diffed).collect()))
+        .collect();
+    let entries = 12u16;
+    let ifd = 8usize;
+    let extra = ifd + 2 + entries as usize * 12 + 4;
+    // BitsPerSample, then the offsets and byte counts, then the strips.
+    let (bps, offs, counts) = (extra, extra + 6, extra + 6 + 4 * n);
+    let mut at = counts + 4 * n;
+    let mut offsets = Vec::new();
+    for s in &strips {
+        offsets.push(at as u32);
+        at += s.len();
+    }
+    let mut f = b"II*\0".to_vec();
+    f.extend((ifd as u32).to_le_bytes());
+    f.extend(entries.to_le_bytes());
+    let mut tag = |t: u16, ty: u16, count: u32, v: u32| {
+        f.extend(t.to_le_bytes());
+        f.extend(ty.to_le_bytes());
+        f.extend(count.to_le_bytes());
+        f.extend(v.to_le_bytes());
+    };
+    let (short, long) = (3u16, 4u16);
+    tag(256, long, 1, w as u32);
+    tag(257, long, 1, h as u32);
+    tag(258, short, 3, bps as u32);
+    tag(259, short, 1, 8);
+    tag(262, short, 1, 2);
+    tag(273, long, n as u32, offs as u32);
+    tag(277, short, 1, 3);
+    tag(278, long, 1, rows as u32);
+    tag(279, long, n as u32, counts as u32);
+    tag(284, short, 1, 1);
+    tag(317, short, 1, 2);
+    tag(339, short, 1, 1);
+    f.extend(0u32.to_le_bytes());
+    assert_eq!(f.len(), bps);
+    f.extend([8u8, 0, 8, 0, 8, 0]);
+    f.extend(offsets.iter().flat_map(|o| o.to_le_bytes()));
+    f.extend(strips.iter().flat_map(|s| (s.len() as u32).to_le_bytes()));
+    for s in &strips {
+        f.extend(s);
+    }
+    f
+}
+
+/// A strip's stored bytes from its index and its differenced rows.
+type Strip = dyn Fn(usize, Vec<u8>) -> Vec<u8>;
+
+fn zlib(data: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut e = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::fast());
+    e.write_all(data).unwrap();
+    e.finish().unwrap()
+}
+
+/// Deflate strips whose streams hold more than the strip (the last strip
+/// padded to full rows; every strip with extra rows; bytes after the
+/// stream; a wrong checksum): the strip's rows, as the `tiff` crate reads
+/// them (but for the checksum, which it checks) and as the pixels were made.
+/// Streams that end before the strip is full: the backend's outcome (an
+/// error here), never a panic.
+#[test]
+fn deflate_streams_longer_or_shorter_than_the_strip() {
+    let (w, h, rows) = (97usize, 50usize, 8usize);
+    let rgb = |y: usize, x: usize, c: usize| ((x * 5 + y * 11 + c * 70) ^ (x * y)) as u8;
+    let want: Vec<u8> = (0..h)
+        .flat_map(|y| (0..w).flat_map(move |x| (0..3).map(move |c| rgb(y, x, c))))
+        .collect();
+    let row = w * 3;
+    let cases: [(&str, Box<Strip>); 4] = [
+        // Only the last strip is longer: 8 rows where the page has 2 left.
+        ("last strip padded", Box::new(|_, d| zlib(&d))),
+        (
+            "extra rows",
+            Box::new(move |_, mut d| {
+                d.extend(vec![7u8; 3 * row]);
+                zlib(&d)
+            }),
+        ),
+        (
+            "bytes after the stream",
+            Box::new(move |s, d| {
+                let mut z = zlib(&d[..rows.min(h - s * rows) * row]);
+                z.extend([0x5a; 23]);
+                z
+            }),
+        ),
+        (
+            "bad checksum",
+            Box::new(move |s, d| {
+                let mut z = zlib(&d[..rows.min(h - s * rows) * row]);
+                let n = z.len();
+                z[n - 2] ^= 0x40;
+                z
+            }),
+        ),
+    ];
+    for (what, strip) in cases {
+        let bytes = deflate_strips(w, h, rows, rgb, strip);
+        let got = imdecode_with(&bytes, &page(0)).unwrap();
+        assert_eq!(got.shape(), &[h, w, 3], "{what}");
+        assert_eq!(bytes_of(&got), want, "{what}");
+        // The `tiff` crate reads each stream to its end and refuses a wrong
+        // checksum; this path (as libtiff) stops once the strip is full.
+        if what != "bad checksum" {
+            assert_eq!(backend_bytes(&by_backend(&bytes)[0]), want, "{what}");
+        }
+    }
+    // Short: strip 2 holds 5 of its 8 rows, or its stream is cut.
+    for cut in [false, true] {
+        let bytes = deflate_strips(w, h, rows, rgb, |s, d| {
+            let keep = if s == 2 && !cut {
+                5
+            } else {
+                rows.min(h - s * rows)
+            };
+            let z = zlib(&d[..keep * row]);
+            if s == 2 && cut {
+                z[..z.len() / 2].to_vec()
+            } else {
+                z
+            }
+        });
+        let backend = Decoder::new(Cursor::new(&bytes[..])).unwrap().read_image();
+        match imdecode_with(&bytes, &page(0)) {
+            Ok(img) => assert_eq!(
+                bytes_of(&img),
+                backend_bytes(&backend.unwrap()),
+                "cut {cut}"
+            ),
+            Err(e) => {
+                assert_ne!(e.kind(), ErrorKind::Internal, "cut {cut}: {e}");
+                assert!(
+                    backend.is_err(),
+                    "cut {cut}: backend decoded, we did not: {e}"
+                );
+            }
+        }
+    }
+}

@@ -1,5 +1,7 @@
 //! Peak memory of one read: the read's own peak, from `imageio bench
-//! --json`, and the whole process's, from `/usr/bin/time -v`.
+//! --json`, and the whole process's, from `/usr/bin/time -v`; and the same
+//! two figures of the fastest peer, from `peers.py peak` in a fresh Python
+//! process per file.
 
 use std::path::Path;
 use std::process::Command;
@@ -7,6 +9,9 @@ use std::process::Command;
 use serde_json::Value as Json;
 
 use super::pixels::write_npy;
+use super::reads::Row;
+use super::set::Entry;
+use super::text::first_line;
 
 /// The read's own peak memory in bytes from an `imageio bench --json`
 /// entry: `read_peak_rss_bytes` (VmHWM after the read, the mark reset just
@@ -43,6 +48,90 @@ pub fn process_rss(exe: &Path, dir: &Path) -> Option<u64> {
         .and_then(|()| peak_rss(exe, &tiny, false))
 }
 
+/// A peer's memory of one read of a file, measured as ours is.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PeerPeak {
+    /// The peer (`pillow`, `numpy`, ...).
+    pub peer: String,
+    /// The read's own peak in bytes (`own_peak` of its answer).
+    pub own: Option<u64>,
+    /// The whole Python process's peak in bytes (imports and a warm-up
+    /// read included).
+    pub whole: Option<u64>,
+    /// Why there are no figures.
+    pub error: Option<String>,
+}
+
+/// A `peers.py peak` answer as a `PeerPeak`.
+fn parse_peak(peer: &str, out: &[u8]) -> PeerPeak {
+    match serde_json::from_slice::<Json>(out) {
+        Ok(j) => PeerPeak {
+            peer: peer.to_owned(),
+            own: own_peak(&j),
+            whole: j["whole_peak_bytes"].as_u64(),
+            error: None,
+        },
+        Err(e) => PeerPeak {
+            peer: peer.to_owned(),
+            own: None,
+            whole: None,
+            error: Some(format!("bad JSON: {e}")),
+        },
+    }
+}
+
+/// `python script peak PEER KIND PATH`: one fresh process.
+fn peer_peak(python: &Path, script: &Path, peer: &str, kind: &str, path: &Path) -> PeerPeak {
+    let o = Command::new(python)
+        .arg(script)
+        .args(["peak", peer, kind])
+        .arg(path)
+        .env("OPENCV_LOG_LEVEL", "ERROR")
+        .output();
+    match o {
+        Ok(o) if o.status.success() => parse_peak(peer, &o.stdout),
+        Ok(o) => PeerPeak {
+            peer: peer.to_owned(),
+            own: None,
+            whole: None,
+            error: Some(first_line(&String::from_utf8_lossy(&o.stderr))),
+        },
+        Err(e) => PeerPeak {
+            peer: peer.to_owned(),
+            own: None,
+            whole: None,
+            error: Some(format!("cannot run {}: {e}", python.display())),
+        },
+    }
+}
+
+/// The memory of one read by each row's fastest comparable peer (`rows`
+/// are `entries`' rows, in order), into `Row::peer_peak`.
+pub fn peer_peaks(entries: &[Entry], rows: &mut [Row], python: &Path, script: &Path, dir: &Path) {
+    for (e, r) in entries.iter().zip(rows.iter_mut()) {
+        if r.skipped.is_some() {
+            continue;
+        }
+        let Some(peer) = r.fastest_peer().map(|(n, _)| n.to_owned()) else {
+            continue;
+        };
+        let p = peer_peak(python, script, &peer, e.kind.name(), &dir.join(e.file));
+        let mib = |b: Option<u64>| super::text::mib(b);
+        eprintln!(
+            "memory: {}: {} own {}, whole {}{}",
+            r.file,
+            p.peer,
+            mib(p.own),
+            mib(p.whole),
+            p.error
+                .as_deref()
+                .map(|e| format!(", {e}"))
+                .unwrap_or_default()
+        );
+        r.peer_peak = Some(p);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -59,5 +148,30 @@ mod tests {
         assert_eq!(own_peak(&json!({"median_s": 1.0})), None);
         // The largest over runs: `None` never wins.
         assert_eq!(Some(5u64).max(None), Some(5));
+    }
+
+    #[test]
+    fn peer_peaks_parse() {
+        let out = br#"{"peer": "pillow", "shape": [2160, 3840, 3], "dtype": "uint8",
+            "nbytes": 24883200, "rss_before_bytes": 31592448,
+            "read_peak_rss_bytes": 114614272, "whole_peak_bytes": 114712576}"#;
+        assert_eq!(
+            parse_peak("pillow", out),
+            PeerPeak {
+                peer: "pillow".into(),
+                own: Some(83_021_824),
+                whole: Some(114_712_576),
+                error: None
+            }
+        );
+        let p = parse_peak(
+            "numpy",
+            br#"{"rss_before_bytes": 1, "read_peak_rss_bytes": null}"#,
+        );
+        assert_eq!((p.own, p.whole, p.error), (None, None, None));
+        assert!(parse_peak("x", b"Traceback")
+            .error
+            .unwrap()
+            .starts_with("bad JSON"));
     }
 }

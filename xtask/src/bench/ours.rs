@@ -10,35 +10,71 @@ use super::text::first_line;
 use crate::system::run as sh;
 use crate::workspace::cargo;
 
-/// Builds the CLI in release; with the `ffmpeg` feature when the libraries
-/// are there and the build works. Returns the binary and a note on features.
+/// Builds the CLI in release with the fastest backends this machine can
+/// build: `ffmpeg` when pkg-config finds the FFmpeg libraries, `jpeg-turbo`
+/// (libjpeg-turbo from source) when cmake and nasm are there. A feature set
+/// that fails to build is dropped, most demanding first. Returns the binary
+/// and a note on the features for the report.
 pub fn build_cli(root: &Path, target: &Path) -> Result<(PathBuf, String), String> {
     let cargo = cargo();
     let exe = target.join("release").join("imageio");
-    let have_ffmpeg = ffmpeg_found();
-    if have_ffmpeg {
-        let built = sh(Command::new(&cargo).current_dir(root).args([
-            "build",
-            "--release",
-            "-p",
-            "imageio-cli",
-            "--features",
-            "ffmpeg",
-        ]));
-        match built {
-            Ok(()) => return Ok((exe, "default + ffmpeg".into())),
-            Err(e) => eprintln!("xtask bench: the ffmpeg build failed ({e}); building without it"),
+    let mut wanted = Vec::new();
+    let mut missing = Vec::new();
+    if ffmpeg_found() {
+        wanted.push("ffmpeg");
+    } else {
+        missing.push("ffmpeg: FFmpeg libraries not found by pkg-config");
+    }
+    if on_path("cmake") && on_path("nasm") {
+        wanted.push("jpeg-turbo");
+    } else {
+        missing.push("jpeg-turbo: cmake or nasm not found");
+    }
+    for n in (0..=wanted.len()).rev() {
+        let features = &wanted[..n];
+        let mut cmd = Command::new(&cargo);
+        cmd.current_dir(root)
+            .args(["build", "--release", "-p", "imageio-cli"]);
+        if !features.is_empty() {
+            cmd.args(["--features", &features.join(",")]);
+        }
+        match sh(&mut cmd) {
+            Ok(()) => return Ok((exe, features_note(features, &wanted[n..], &missing))),
+            Err(e) if n > 0 => eprintln!(
+                "xtask bench: the build with {} failed ({e}); trying without {}",
+                features.join(","),
+                features[n - 1]
+            ),
+            Err(e) => return Err(e),
         }
     }
-    sh(Command::new(&cargo)
-        .current_dir(root)
-        .args(["build", "--release", "-p", "imageio-cli"]))?;
-    let note = if have_ffmpeg {
-        "default (the ffmpeg feature failed to build)"
-    } else {
-        "default (FFmpeg libraries not found by pkg-config)"
-    };
-    Ok((exe, note.into()))
+    unreachable!("the loop returns at n = 0")
+}
+
+/// The report's note on the CLI's features: the defaults, what was added,
+/// and why anything wanted is absent.
+fn features_note(built: &[&str], failed: &[&str], missing: &[&str]) -> String {
+    let mut note = String::from("default");
+    for f in built {
+        note.push_str(" + ");
+        note.push_str(f);
+    }
+    let mut absent: Vec<String> = failed
+        .iter()
+        .map(|f| format!("{f}: failed to build"))
+        .collect();
+    absent.extend(missing.iter().map(|m| m.to_string()));
+    if !absent.is_empty() {
+        note.push_str(&format!(" (without {})", absent.join("; ")));
+    }
+    note
+}
+
+/// Whether `program` is found on `PATH`.
+fn on_path(program: &str) -> bool {
+    std::env::var_os("PATH")
+        .map(|paths| std::env::split_paths(&paths).any(|d| d.join(program).is_file()))
+        .unwrap_or(false)
 }
 
 /// Whether pkg-config finds the FFmpeg libraries the `ffmpeg` feature needs.
@@ -92,4 +128,35 @@ pub fn seconds(entry: &Json, key: &str) -> Vec<f64> {
         .flatten()
         .filter_map(Json::as_f64)
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn features_note_names_what_is_in_and_what_is_not() {
+        assert_eq!(
+            features_note(&["ffmpeg", "jpeg-turbo"], &[], &[]),
+            "default + ffmpeg + jpeg-turbo"
+        );
+        assert_eq!(
+            features_note(&["ffmpeg"], &["jpeg-turbo"], &[]),
+            "default + ffmpeg (without jpeg-turbo: failed to build)"
+        );
+        assert_eq!(
+            features_note(
+                &[],
+                &[],
+                &["ffmpeg: FFmpeg libraries not found by pkg-config"]
+            ),
+            "default (without ffmpeg: FFmpeg libraries not found by pkg-config)"
+        );
+    }
+
+    #[test]
+    fn on_path_finds_sh_and_not_nonsense() {
+        assert!(on_path("sh"));
+        assert!(!on_path("no-such-program-imageio-xtask"));
+    }
 }

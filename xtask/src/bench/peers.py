@@ -5,6 +5,14 @@
 # - `gen-jpeg SRC.npy DST QUALITY PROGRESSIVE` (Pillow) and
 #   `gen-video DST CODEC W H FRAMES` (PyAV): the files of the comparison set
 #   that our crates have no encoder for;
+# - `gen-photos SRC.npy DIR N W H SMALL.png` (Pillow): the batch set, N
+#   photo-like JPEGs (q90, 4:2:0) of W×H cut from SRC, and a 640×480 PNG;
+# - `batch-png SRC_DIR OUT_DIR LEVEL JOBS`: every JPEG of SRC_DIR to PNG in
+#   OUT_DIR by `multiprocessing.Pool(JOBS)` over Pillow (`Image.open(p).save(
+#   out, "PNG")`, with `compress_level=LEVEL` unless LEVEL is `default`);
+#   prints `{"files", "seconds"}`;
+# - `peak PEER KIND PATH`: the memory of one read by one peer, measured as
+#   `imageio bench --json` does (see `peak` below); prints JSON;
 # - `median`: a JSON list of lists of numbers on stdin, a JSON list of their
 #   medians on stdout (`statistics.median`, null for an empty list), so that
 #   every median in the report is taken here;
@@ -50,6 +58,92 @@ def gen_video(dst, codec, w, h, n):
     for p in s.encode():
         out.mux(p)
     out.close()
+
+def gen_photos(src, out_dir, n, w, h, small):
+    # Each photo: a W×H window of SRC at its own offset, mirrored every other
+    # one, with its own channel gains and sensor noise, so that no two match.
+    import os
+    import numpy as np
+    from PIL import Image
+    a = np.load(src)
+    n, w, h = int(n), int(w), int(h)
+    rng = np.random.default_rng(20)
+    H, W = a.shape[:2]
+    os.makedirs(out_dir, exist_ok=True)
+    for i in range(n):
+        x, y = int(rng.integers(0, W - w + 1)), int(rng.integers(0, H - h + 1))
+        c = a[y:y + h, x:x + w].astype(np.int16)
+        if i % 2:
+            c = c[:, ::-1]
+        c = (c * rng.integers(218, 295, size=3).astype(np.int16)) >> 8
+        c += rng.integers(-9, 10, size=(h, w, 3), dtype=np.int16)
+        c = np.clip(c, 0, 255).astype(np.uint8)
+        Image.fromarray(c).save(os.path.join(out_dir, f"photo_{i:03}.jpg"), quality=90, subsampling=2)
+    Image.fromarray(np.ascontiguousarray(a[:480, :640])).save(small)
+
+def _to_png(job):
+    src, dst, params = job
+    with Image.open(src) as im:
+        im.save(dst, "PNG", **params)
+
+def batch_png(src_dir, out_dir, level, jobs):
+    global Image
+    import os, multiprocessing
+    from PIL import Image
+    t = time.perf_counter()
+    params = {} if level == "default" else {"compress_level": int(level)}
+    os.makedirs(out_dir, exist_ok=True)
+    work = [(os.path.join(src_dir, f), os.path.join(out_dir, f[:-4] + ".png"), params)
+            for f in sorted(os.listdir(src_dir)) if f.endswith(".jpg")]
+    with multiprocessing.Pool(int(jobs)) as pool:
+        pool.map(_to_png, work)
+    sys.stdout.write(json.dumps({"files": len(work), "seconds": time.perf_counter() - t}) + "\n")
+
+def status_bytes(key):
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(key + ":"):
+                return int(line.split()[1]) * 1024
+    return None
+
+def peak(peer, kind, path):
+    # As `imageio bench --json`: a warm-up read, dropped, freed heap handed
+    # back (gc, malloc_trim), VmRSS, the high-water mark reset
+    # (/proc/self/clear_refs), one read, VmHWM. The whole process's peak is
+    # the larger of VmHWM before the reset (interpreter, imports, warm-up)
+    # and after the read.
+    global cv2, tifffile, iio
+    import ctypes, gc
+    import numpy
+    if peer == "opencv":
+        import cv2
+        cv2.setNumThreads(1)
+    elif peer == "tifffile":
+        import tifffile, imagecodecs
+    elif peer == "imageio":
+        import imageio.v3 as iio
+    fn = dict(peers(kind))[peer]
+    a = fn(path)
+    shape, dtype, nbytes = list(a.shape), str(a.dtype), int(a.nbytes)
+    del a
+    gc.collect()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+    hwm_start = status_bytes("VmHWM")
+    before = status_bytes("VmRSS")
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+        reset = True
+    except OSError:
+        reset = False
+    a = fn(path)
+    hwm = status_bytes("VmHWM")
+    sys.stdout.write(json.dumps({"peer": peer, "shape": shape, "dtype": dtype, "nbytes": nbytes,
+                                 "rss_before_bytes": before, "read_peak_rss_bytes": hwm if reset else None,
+                                 "whole_peak_bytes": max(hwm_start, hwm)}) + "\n")
 
 def peers(kind, index=0, mode="RGB"):
     import numpy as np
@@ -220,6 +314,12 @@ if __name__ == "__main__":
         gen_jpeg(*sys.argv[2:6])
     elif cmd == "gen-video":
         gen_video(*sys.argv[2:7])
+    elif cmd == "gen-photos":
+        gen_photos(*sys.argv[2:8])
+    elif cmd == "batch-png":
+        batch_png(*sys.argv[2:6])
+    elif cmd == "peak":
+        peak(*sys.argv[2:5])
     elif cmd == "median":
         sys.stdout.write(json.dumps(medians(json.load(sys.stdin))) + "\n")
     elif cmd == "serve":

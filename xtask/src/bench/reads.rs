@@ -51,6 +51,8 @@ pub struct Row {
     pub rss_kib: Option<u64>,
     /// The read's own peak in bytes (`own_peak`), the largest over our runs.
     pub own_peak: Option<u64>,
+    /// The fastest peer's memory of one read (`memory::peer_peaks`).
+    pub peer_peak: Option<super::memory::PeerPeak>,
 }
 
 impl Row {
@@ -70,6 +72,7 @@ impl Row {
             peers: vec![],
             rss_kib: None,
             own_peak: None,
+            peer_peak: None,
         }
     }
 

@@ -31,6 +31,10 @@ pub struct Report<'a> {
     pub scaling: &'a [(usize, f64)],
     /// The TIFF stack read: (threads, median seconds).
     pub stack: &'a [(usize, f64)],
+    /// First-call latency in fresh processes.
+    pub cold: &'a super::cold::Cold,
+    /// The 200-photo batch conversion.
+    pub batch: &'a super::batch::Batch,
     /// Whole-process peak (KiB) of one read of a 1×1 array.
     pub rss_base: Option<u64>,
     /// The peer server's answer to `versions`.
@@ -54,6 +58,8 @@ impl Report<'_> {
         s.push_str(&encode_section(self.encodes, self.timing));
         s.push_str(&memcpy_section(self.rows));
         s.push_str(&memory_section(self.rows, self.rss_base));
+        s.push_str(&super::cold::section(self.cold));
+        s.push_str(&super::batch::section(self.batch));
         s.push_str(&scaling_sections(self.scaling, self.stack));
         let _ = writeln!(s, "{END}");
         s
@@ -73,7 +79,16 @@ impl Report<'_> {
             s,
             "- Ours: imageio-rs {} (git {}), {}, CLI features: {}",
             env!("CARGO_PKG_VERSION"),
-            command_out("git", &["rev-parse", "--short", "HEAD"]),
+            // The commit, marked when the tree differs from it.
+            command_out(
+                "git",
+                &[
+                    "describe",
+                    "--always",
+                    "--exclude=*",
+                    "--dirty=+uncommitted changes"
+                ]
+            ),
             command_out("rustc", &["-V"]),
             self.features
         );
@@ -382,13 +397,18 @@ fn memory_section(rows: &[Row], rss_base: Option<u64>) -> String {
          RSS of `imageio bench -n 1 FILE` (`/usr/bin/time -v`; the warm-up array is dropped before \
          the timed read), i.e. one read plus the process itself ({base} for the same command on a \
          1×1 array: code and linked libraries such as FFmpeg and PDF). Memory-mapped input pages \
-         count in both.\n"
+         count in both. **Fastest peer** (the reads table's fastest that returns the same data), \
+         the same two figures from a fresh Python process per file that imports only that peer's \
+         library (`peers.py peak`): a warm-up read, dropped, `gc.collect()` and `malloc_trim(0)`, \
+         `VmRSS`, the high-water mark reset, one read, `VmHWM` (read's own peak, one run); whole \
+         process: the larger `VmHWM` before the reset (interpreter, imports, warm-up read) and \
+         after the read.\n"
     );
     let _ = writeln!(
         s,
-        "| file | array | whole-process peak | read's own peak | limit 1.2×array+20 MiB | met (read's own peak) |"
+        "| file | array | ours: whole process | ours: read's own peak | fastest peer: read's own peak | fastest peer: whole process | limit 1.2×array+20 MiB | met (ours, read's own peak) |"
     );
-    let _ = writeln!(s, "|---|---|---|---|---|---|");
+    let _ = writeln!(s, "|---|---|---|---|---|---|---|---|");
     for r in rows.iter().filter(|r| r.skipped.is_none()) {
         if r.rss_kib.is_some() || r.own_peak.is_some() {
             s.push_str(&memory_row(r));
@@ -413,8 +433,16 @@ fn memory_row(r: &Row) -> String {
         ),
         None => ("-".into(), "-"),
     };
+    let (peer_own, peer_whole) = match &r.peer_peak {
+        None => ("-".into(), "-".into()),
+        Some(p) if p.error.is_some() => (format!("{}: failed", p.peer), "-".into()),
+        Some(p) => {
+            let show = |b: Option<u64>| b.map(|b| mib(b as f64)).unwrap_or_else(|| "-".into());
+            (format!("{} {}", p.peer, show(p.own)), show(p.whole))
+        }
+    };
     format!(
-        "| `{}` | {} {} {:?} | {whole} | {own} | {} | {met} |\n",
+        "| `{}` | {} {} {:?} | {whole} | {own} | {peer_own} | {peer_whole} | {} | {met} |\n",
         r.file,
         mib(array),
         r.dtype,
@@ -602,6 +630,12 @@ mod tests {
         met.nbytes = 24_883_200;
         met.rss_kib = Some(58_072);
         met.own_peak = Some(24_883_200);
+        met.peer_peak = Some(crate::bench::memory::PeerPeak {
+            peer: "numpy".into(),
+            own: Some(25_165_824),
+            whole: Some(52_428_800),
+            error: None,
+        });
         let mut missed = Row::skipped(&e, String::new());
         missed.skipped = None;
         missed.file = "big.png";
@@ -609,6 +643,12 @@ mod tests {
         missed.dtype = "uint8".into();
         missed.nbytes = 24_883_200;
         missed.own_peak = Some(60 << 20);
+        missed.peer_peak = Some(crate::bench::memory::PeerPeak {
+            peer: "pillow".into(),
+            own: None,
+            whole: None,
+            error: Some("MemoryError".into()),
+        });
         let skipped = Row::skipped(&e, "no plugin".into());
         let s = memory_section(&[met, missed, skipped], Some(32_692));
         assert!(
@@ -620,9 +660,9 @@ mod tests {
         assert_eq!(
             rows,
             [
-                "| file | array | whole-process peak | read's own peak | limit 1.2×array+20 MiB | met (read's own peak) |",
-                "| `photo_4k.npy` | 23.7 MiB uint8 [2160, 3840, 3] | 56.7 MiB | 23.7 MiB | 48.5 MiB | yes |",
-                "| `big.png` | 23.7 MiB uint8 [2160, 3840, 3] | - | 60.0 MiB | 48.5 MiB | **no** |",
+                "| file | array | ours: whole process | ours: read's own peak | fastest peer: read's own peak | fastest peer: whole process | limit 1.2×array+20 MiB | met (ours, read's own peak) |",
+                "| `photo_4k.npy` | 23.7 MiB uint8 [2160, 3840, 3] | 56.7 MiB | 23.7 MiB | numpy 24.0 MiB | 50.0 MiB | 48.5 MiB | yes |",
+                "| `big.png` | 23.7 MiB uint8 [2160, 3840, 3] | - | 60.0 MiB | pillow: failed | - | 48.5 MiB | **no** |",
             ]
         );
         assert!(memory_section(&[], None).contains("(not measured for the same command"));

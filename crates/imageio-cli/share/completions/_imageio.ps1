@@ -96,6 +96,7 @@ Register-ArgumentCompleter -Native -CommandName 'imageio' -ScriptBlock {
             [CompletionResult]::new('--option', '--option', [CompletionResultType]::ParameterName, 'A write option of the --write format (VALUE is read as an int, a float, true/false, or a string), as in `imageio convert -o`')
             [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'Read every image of each file (pages, frames), stacked')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of text')
+            [CompletionResult]::new('--cold', '--cold', [CompletionResultType]::ParameterName, 'Time only the first read of each file, without a warm-up read (the first file''s is the process''s first call: lazy setup included); -n is ignored')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')

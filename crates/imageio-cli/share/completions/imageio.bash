@@ -67,7 +67,7 @@ _imageio() {
             return 0
             ;;
         imageio__subcmd__bench)
-            opts="-n -o -h -V --repeat --all --json --write --option --help --version"
+            opts="-n -o -h -V --repeat --all --json --cold --write --option --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -89,6 +89,7 @@ set edit:completion:arg-completer[imageio] = {|@words|
             cand --option 'A write option of the --write format (VALUE is read as an int, a float, true/false, or a string), as in `imageio convert -o`'
             cand --all 'Read every image of each file (pages, frames), stacked'
             cand --json 'Print JSON instead of text'
+            cand --cold 'Time only the first read of each file, without a warm-up read (the first file''s is the process''s first call: lazy setup included); -n is ignored'
             cand -h 'Print help'
             cand --help 'Print help'
             cand -V 'Print version'

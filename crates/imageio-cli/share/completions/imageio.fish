@@ -83,6 +83,7 @@ complete -c imageio -n "__fish_imageio_using_subcommand bench" -l write -d 'Also
 complete -c imageio -n "__fish_imageio_using_subcommand bench" -s o -l option -d 'A write option of the --write format (VALUE is read as an int, a float, true/false, or a string), as in `imageio convert -o`' -r
 complete -c imageio -n "__fish_imageio_using_subcommand bench" -l all -d 'Read every image of each file (pages, frames), stacked'
 complete -c imageio -n "__fish_imageio_using_subcommand bench" -l json -d 'Print JSON instead of text'
+complete -c imageio -n "__fish_imageio_using_subcommand bench" -l cold -d 'Time only the first read of each file, without a warm-up read (the first file\'s is the process\'s first call: lazy setup included); -n is ignored'
 complete -c imageio -n "__fish_imageio_using_subcommand bench" -s h -l help -d 'Print help'
 complete -c imageio -n "__fish_imageio_using_subcommand bench" -s V -l version -d 'Print version'
 complete -c imageio -n "__fish_imageio_using_subcommand help; and not __fish_seen_subcommand_from convert info plugins bench help" -f -a "convert" -d 'Read an image and write it in the format of the output\'s extension'
