@@ -7,8 +7,8 @@
 //! progressive 4K JPEG makes libjpeg-turbo allocate and zero 25 MB of
 //! coefficients, then the 24 MiB array comes back; freed together they
 //! exceed the trim threshold, so each read maps and faults in fresh pages
-//! again (6,400 page faults and 9 ms of kernel time per read, a fifth of the
-//! read, measured with `perf stat` on `imageio bench`). A Python process
+//! again (6,400 page faults and 14 ms of kernel time per 52 ms read,
+//! measured with `perf stat` on `imageio bench`). A Python process
 //! running the same libjpeg-turbo happens to stay under the edge.
 //!
 //! The command is a short-lived program that reads image after image
