@@ -223,6 +223,23 @@ impl NdImage {
         with_ndimage!(self, a => a.as_slice().map(bytemuck::cast_slice))
     }
 
+    /// The elements as bytes in native byte order, in standard (C) order
+    /// whatever the layout: borrowed when the array is in standard layout
+    /// (every array a plugin returns), else copied once in logical order.
+    /// What a writer hands its encoder.
+    pub fn standard_bytes(&self) -> std::borrow::Cow<'_, [u8]> {
+        if let Some(b) = self.as_bytes() {
+            return std::borrow::Cow::Borrowed(b);
+        }
+        with_ndimage!(self, a => {
+            let mut out = Vec::with_capacity(self.nbytes());
+            for v in a.iter() {
+                out.extend_from_slice(bytemuck::bytes_of(v));
+            }
+            std::borrow::Cow::Owned(out)
+        })
+    }
+
     /// The elements as mutable bytes in native byte order, when the array is
     /// in standard layout. Decoders write straight into this buffer.
     pub fn as_bytes_mut(&mut self) -> Option<&mut [u8]> {
@@ -326,6 +343,26 @@ mod tests {
         assert_eq!(img.nbytes(), 8);
         let b = img.as_bytes().unwrap();
         assert_eq!(&b[6..8], &0xABCDu16.to_ne_bytes());
+    }
+
+    #[test]
+    fn standard_bytes_borrow_or_copy_in_logical_order() {
+        let img = NdImage::from(array![[1u16, 2], [3, 0xABCD]]);
+        assert!(matches!(
+            img.standard_bytes(),
+            std::borrow::Cow::Borrowed(_)
+        ));
+        // The transpose is not in standard layout: its bytes are copied in
+        // its own (logical) order.
+        let t = NdImage::from(array![[1u16, 2], [3, 0xABCD]].reversed_axes());
+        assert!(t.as_bytes().is_none());
+        let b = t.standard_bytes();
+        assert!(matches!(b, std::borrow::Cow::Owned(_)));
+        let want: Vec<u8> = [1u16, 3, 2, 0xABCD]
+            .iter()
+            .flat_map(|v| v.to_ne_bytes())
+            .collect();
+        assert_eq!(&b[..], &want[..]);
     }
 
     #[test]

@@ -70,23 +70,14 @@ impl Writer for JxlWriter {
         }
         // The encoder takes 16-bit samples as native-endian byte pairs: the
         // array's own bytes in standard layout.
-        let standard;
-        let bytes = match image.as_bytes() {
-            Some(b) => b,
-            None => {
-                standard = image.clone().into_standard_layout();
-                standard
-                    .as_bytes()
-                    .ok_or_else(|| Error::internal("an array in standard layout is contiguous"))?
-            }
-        };
+        let bytes = image.standard_bytes();
         if bytes.len() != height * width * channels * depth.size_of() {
             return Err(Error::internal(
                 "JPEG XL: the samples do not fill the image",
             ));
         }
         let options = EncoderOptions::new(width, height, colorspace, depth);
-        JxlSimpleEncoder::new(bytes, options)
+        JxlSimpleEncoder::new(&bytes, options)
             .encode(&mut self.output)
             .map_err(encode_err)?;
         self.written = true;

@@ -142,26 +142,17 @@ impl Writer for NiftiWriter {
             ));
         }
         let header = header_for(image, options)?;
-        let owned;
-        let bytes = match image.as_bytes() {
-            Some(b) => b,
-            None => {
-                owned = image.clone().into_standard_layout();
-                owned
-                    .as_bytes()
-                    .ok_or_else(|| Error::internal("an array in standard layout is contiguous"))?
-            }
-        };
+        let bytes = image.standard_bytes();
         let head = header.to_bytes();
         let size = image.dtype().size();
         if self.gz {
             let mut z = GzEncoder::new(&mut self.output, Compression::new(6));
             z.write_all(&head)?;
-            write_le(&mut z, bytes, size)?;
+            write_le(&mut z, &bytes, size)?;
             z.finish()?;
         } else {
             self.output.write_all(&head)?;
-            write_le(&mut self.output, bytes, size)?;
+            write_le(&mut self.output, &bytes, size)?;
         }
         self.written = true;
         Ok(())

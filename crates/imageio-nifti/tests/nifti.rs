@@ -480,3 +480,30 @@ fn gzip_bombs_are_bounded_by_the_limits() {
     assert_eq!(img.shape(), [32, 32, 64]);
     assert!(start.elapsed().as_secs() < 5);
 }
+
+/// An array not in standard layout (a transpose) is written in its logical
+/// order: what reads back equals the array as indexed, u16 (byte-swapped
+/// on a big-endian host) and f32 alike, plain and gzipped.
+#[test]
+fn a_transposed_array_is_written_in_logical_order() {
+    let u = NdImage::from_shape_vec(&[3, 4, 5], (0..60u16).map(|i| i * 1000 + 7).collect())
+        .unwrap()
+        .into_array::<u16>()
+        .unwrap();
+    let f = NdImage::from_shape_vec(&[4, 6], (0..24).map(|i| i as f32 * 0.5 - 3.0).collect())
+        .unwrap()
+        .into_array::<f32>()
+        .unwrap();
+    for img in [
+        NdImage::from(u.reversed_axes()),
+        NdImage::from(f.reversed_axes()),
+    ] {
+        assert!(img.as_bytes().is_none(), "the case must be non-standard");
+        for ext in [".nii", ".nii.gz"] {
+            let bytes = imencode(&img, ext).unwrap();
+            let back = imdecode_with(&bytes, &ReadOptions::new().extension(ext)).unwrap();
+            assert_eq!(back.shape(), img.shape(), "{ext}");
+            assert_eq!(back, img, "{ext}");
+        }
+    }
+}

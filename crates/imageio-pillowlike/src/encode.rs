@@ -196,14 +196,8 @@ impl Writer for Encoder {
         }
         let ct = color_type(c, image.dtype(), &self.ext)?;
         let exif = exif_option(options, fmt)?;
-        let std_layout;
-        let bytes = match image.as_bytes() {
-            Some(b) => b,
-            None => {
-                std_layout = image.clone().into_standard_layout();
-                std_layout.as_bytes().expect("standard layout")
-            }
-        };
+        let standard = image.standard_bytes();
+        let bytes: &[u8] = &standard;
         let writer = self
             .writer
             .as_mut()

@@ -360,16 +360,7 @@ pub(crate) fn write_contiguous<W>(
 where
     W: std::io::Write + std::io::Seek,
 {
-    let owned;
-    let bytes = match image.as_bytes() {
-        Some(b) => b,
-        None => {
-            owned = image.clone().into_standard_layout();
-            owned
-                .as_bytes()
-                .ok_or_else(|| Error::internal("a standard-layout array has bytes"))?
-        }
-    };
+    let bytes = image.standard_bytes();
     let images = h.shape[0];
     let (rows, cols) = (h.shape[1], h.shape[2]);
     let c = h.shape.get(3).copied().unwrap_or(1);
@@ -393,7 +384,7 @@ where
     for i in 0..images {
         let mut dir = enc.image_directory().map_err(enc_err)?;
         if i == 0 {
-            first = u32_of(dir.write_data(bytes).map_err(enc_err)? as usize)?;
+            first = u32_of(dir.write_data(&bytes[..]).map_err(enc_err)? as usize)?;
         }
         let offset = u64::from(first) + (i * page_bytes) as u64;
         let offset = u32::try_from(offset).map_err(|_| too_big())?;

@@ -195,16 +195,7 @@ where
         c,
         es: dtype.size(),
     };
-    let owned;
-    let src = match image.as_bytes() {
-        Some(b) => b,
-        None => {
-            owned = image.clone().into_standard_layout();
-            owned
-                .as_bytes()
-                .ok_or_else(|| Error::internal("a standard-layout array has bytes"))?
-        }
-    };
+    let src = image.standard_bytes();
     let tile_bytes = (th as u64) * (tw as u64) * grid.pixel() as u64;
     if tile_bytes > MAX_TILE_BYTES {
         return Err(Error::invalid_option(format!(
@@ -218,7 +209,7 @@ where
     for ty in 0..down {
         let tiles = (0..across)
             .into_par_iter()
-            .map(|tx| grid.encode(grid.cut(src, ty, tx), o))
+            .map(|tx| grid.encode(grid.cut(&src, ty, tx), o))
             .collect::<Result<Vec<_>>>()?;
         for t in tiles {
             let at = dir.write_data(t.as_slice()).map_err(enc_err)?;
