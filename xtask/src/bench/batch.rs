@@ -7,11 +7,11 @@
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::Instant;
 
 use super::peers::medians;
-use super::scaling::cores;
+use super::scaling::{cores, wall};
 use super::text::{first_line, ms};
 
 /// How many photos the batch converts.
@@ -266,22 +266,13 @@ fn run_once(
             cmd
         }
     };
-    let t = Instant::now();
-    let o = cmd
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .output()
-        .map_err(|e| format!("cannot start: {e}"))?;
-    let wall = t.elapsed().as_secs_f64();
-    if !o.status.success() {
-        return Err(first_line(&String::from_utf8_lossy(&o.stderr)));
-    }
+    let (t, _) = wall(&mut cmd)?;
     let (n, bytes) = pngs(out);
     let _ = std::fs::remove_dir_all(out);
     if n != PHOTOS {
         return Err(format!("wrote {n} PNGs, not {PHOTOS}"));
     }
-    Ok((wall, bytes))
+    Ok((t, bytes))
 }
 
 /// The "Batch conversion" section.

@@ -6,14 +6,14 @@
 
 use std::fmt::Write as _;
 use std::path::Path;
-use std::process::{Command, Stdio};
-use std::time::Instant;
+use std::process::Command;
 
 use serde_json::Value as Json;
 
 use super::batch::SMALL_PNG;
 use super::peers::medians;
-use super::text::{first_line, ms};
+use super::scaling::wall;
+use super::text::ms;
 
 /// The files read, in the set's directory.
 const FILES: &[&str] = &["photo_4k_baseline.jpg", SMALL_PNG];
@@ -197,22 +197,6 @@ fn row(file: &'static str, reader: &'static str) -> ColdRow {
         error: None,
         runs: Default::default(),
     }
-}
-
-/// Runs `cmd` to its end: wall seconds and stdout; an error when it fails.
-fn wall(cmd: &mut Command) -> Result<(f64, Vec<u8>), String> {
-    let t = Instant::now();
-    let o = cmd
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .output()
-        .map_err(|e| format!("cannot start: {e}"))?;
-    let t = t.elapsed().as_secs_f64();
-    if !o.status.success() {
-        return Err(first_line(&String::from_utf8_lossy(&o.stderr)));
-    }
-    Ok((t, o.stdout))
 }
 
 /// The "First call in a fresh process" section.

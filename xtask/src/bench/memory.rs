@@ -10,8 +10,8 @@ use serde_json::Value as Json;
 
 use super::pixels::write_npy;
 use super::reads::Row;
+use super::scaling::wall;
 use super::set::Entry;
-use super::text::first_line;
 
 /// The read's own peak memory in bytes from an `imageio bench --json`
 /// entry: `read_peak_rss_bytes` (VmHWM after the read, the mark reset just
@@ -62,6 +62,18 @@ pub struct PeerPeak {
     pub error: Option<String>,
 }
 
+impl PeerPeak {
+    /// No figures, and why.
+    fn failed(peer: &str, why: String) -> PeerPeak {
+        PeerPeak {
+            peer: peer.to_owned(),
+            own: None,
+            whole: None,
+            error: Some(why),
+        }
+    }
+}
+
 /// A `peers.py peak` answer as a `PeerPeak`.
 fn parse_peak(peer: &str, out: &[u8]) -> PeerPeak {
     match serde_json::from_slice::<Json>(out) {
@@ -71,37 +83,22 @@ fn parse_peak(peer: &str, out: &[u8]) -> PeerPeak {
             whole: j["whole_peak_bytes"].as_u64(),
             error: None,
         },
-        Err(e) => PeerPeak {
-            peer: peer.to_owned(),
-            own: None,
-            whole: None,
-            error: Some(format!("bad JSON: {e}")),
-        },
+        Err(e) => PeerPeak::failed(peer, format!("bad JSON: {e}")),
     }
 }
 
 /// `python script peak PEER KIND PATH`: one fresh process.
 fn peer_peak(python: &Path, script: &Path, peer: &str, kind: &str, path: &Path) -> PeerPeak {
-    let o = Command::new(python)
-        .arg(script)
-        .args(["peak", peer, kind])
-        .arg(path)
-        .env("OPENCV_LOG_LEVEL", "ERROR")
-        .output();
-    match o {
-        Ok(o) if o.status.success() => parse_peak(peer, &o.stdout),
-        Ok(o) => PeerPeak {
-            peer: peer.to_owned(),
-            own: None,
-            whole: None,
-            error: Some(first_line(&String::from_utf8_lossy(&o.stderr))),
-        },
-        Err(e) => PeerPeak {
-            peer: peer.to_owned(),
-            own: None,
-            whole: None,
-            error: Some(format!("cannot run {}: {e}", python.display())),
-        },
+    let run = wall(
+        Command::new(python)
+            .arg(script)
+            .args(["peak", peer, kind])
+            .arg(path)
+            .env("OPENCV_LOG_LEVEL", "ERROR"),
+    );
+    match run {
+        Ok((_, out)) => parse_peak(peer, &out),
+        Err(why) => PeerPeak::failed(peer, why),
     }
 }
 

@@ -1,5 +1,7 @@
 //! Thread scaling: batch conversion of the set's images with `imageio
 //! convert --jobs N`, and the 64-page TIFF stack read with N rayon threads.
+//! Also the two things every process-timing section needs: the machine's
+//! cores, and a command's wall time ([`wall`]).
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -9,6 +11,25 @@ use std::time::Instant;
 use serde_json::Value as Json;
 
 use super::set::{Entry, Kind};
+use super::text::first_line;
+
+/// Runs `cmd` to its end (no input): the wall seconds from spawning to exit
+/// and its stdout; an error, the line of its stderr that says why, when it
+/// cannot start or fails.
+pub fn wall(cmd: &mut Command) -> Result<(f64, Vec<u8>), String> {
+    let t = Instant::now();
+    let o = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .output()
+        .map_err(|e| format!("cannot start: {e}"))?;
+    let t = t.elapsed().as_secs_f64();
+    if !o.status.success() {
+        return Err(first_line(&String::from_utf8_lossy(&o.stderr)));
+    }
+    Ok((t, o.stdout))
+}
 
 /// The threads this machine offers.
 pub fn cores() -> usize {
@@ -25,20 +46,16 @@ pub fn thread_scaling(exe: &Path, dir: &Path, entries: &[Entry]) -> Vec<(usize, 
     let mut res = Vec::new();
     for jobs in 1..=cores() {
         let _ = std::fs::remove_dir_all(&out);
-        let t = Instant::now();
-        let ok = Command::new(exe)
-            .arg("convert")
-            .args(&inputs)
-            .args(["--to", "npy", "--out-dir"])
-            .arg(&out)
-            .args(["--jobs", &jobs.to_string()])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .map(|s| s.success())
-            .unwrap_or(false);
-        if ok {
-            res.push((jobs, t.elapsed().as_secs_f64()));
+        let run = wall(
+            Command::new(exe)
+                .arg("convert")
+                .args(&inputs)
+                .args(["--to", "npy", "--out-dir"])
+                .arg(&out)
+                .args(["--jobs", &jobs.to_string()]),
+        );
+        if let Ok((t, _)) = run {
+            res.push((jobs, t));
         }
     }
     let _ = std::fs::remove_dir_all(&out);
@@ -85,4 +102,22 @@ pub fn stack_scaling(exe: &Path, dir: &Path, repeat: u32) -> Vec<(usize, f64)> {
         }
     }
     res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wall;
+    use std::process::Command;
+
+    #[test]
+    fn wall_gives_stdout_or_the_line_that_says_why() {
+        let (t, out) = wall(Command::new("sh").args(["-c", "echo hi"])).unwrap();
+        assert_eq!(out, b"hi\n");
+        assert!(t > 0.0 && t < 60.0, "{t}");
+        let e = wall(Command::new("sh").args(["-c", "echo out; echo 'no such file' >&2; exit 3"]))
+            .unwrap_err();
+        assert_eq!(e, "no such file");
+        let e = wall(&mut Command::new("/nonexistent/program")).unwrap_err();
+        assert!(e.starts_with("cannot start: "), "{e}");
+    }
 }
